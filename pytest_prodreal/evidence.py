@@ -19,7 +19,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Union
 
 from .errors import EvidenceError, InvalidArgument
 
@@ -33,7 +32,7 @@ __all__ = [
 ]
 
 #: The type of one figure: a JSON scalar.
-FigureValue = Union[bool, int, float, str, None]
+FigureValue = bool | int | float | str | None
 
 
 @dataclass(frozen=True)

@@ -221,51 +221,116 @@ class TaxonomyBuilder:
 def _default() -> Taxonomy:
     b = TaxonomyBuilder()
     rows: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
-        ("inputs", "Input distribution shifts",
-         "Users send typos, abbreviations, weird formats and adversarial inputs.", [
-             ("shadow_traffic", "Shadow traffic",
-              "Recorded real inputs are replayed (and perturbed) against the system."),
-             ("canary", "Canary comparison",
-              "A candidate agrees with the baseline on the same inputs, within a limit."),
-             ("failure_corpus", "Failure corpus",
-              "Inputs that failed once are saved and replayed first on every run."),
-         ]),
-        ("dependencies", "Dependencies multiply",
-         "APIs slow down, tokens expire and networks drop.", [
-             ("time_budget", "Time budget",
-              "A request, retries and back-off included, stays within its cap."),
-             ("circuit_breaker", "Circuit breaker",
-              "Under an outage calls stop reaching the dependency; a probe recovers."),
-             ("graceful_degradation", "Graceful degradation",
-              "When a dependency fails the call returns a recognised fallback."),
-         ]),
-        ("trust", "Evaluation criteria change",
-         "Correct can still be a problem; wrong is an incident.", [
-             ("guardrails", "Guardrails",
-              "Sensitive topics and PII are caught before they leave the system."),
-             ("abstain", "Abstention",
-              "Unanswerable inputs get a refusal; answerable ones get an answer."),
-             ("evidence_first", "Evidence first",
-              "Answers cite retrieved sources and quoted spans appear in them."),
-         ]),
-        ("state", "State, cache and concurrency",
-         "The same question comes a thousand times, cached and concurrent.", [
-             ("determinism", "Deterministic path",
-              "Repeated and concurrent calls agree; LLM requests use temperature 0 and a seed."),
-             ("caching_policy", "Caching policy",
-              "No cross-key pollution, TTLs hold, failures are not cached, no stampede."),
-             ("idempotency", "Idempotency",
-              "The same request twice, concurrently or after a lost response: one effect."),
-         ]),
-        ("operations", "Operations begin",
-         "Alerts fire at 3 AM; something was silently broken for a week.", [
-             ("slo", "SLO / SLI",
-              "Success rate, latency and cost are measured and held to objectives."),
-             ("error_budget", "Error budget",
-              "The acceptable failure rate is defined and its consumption reported."),
-             ("observability", "Observability",
-              "Faults, retries, fallbacks and zero-hit results leave logs or metrics."),
-         ]),
+        (
+            "inputs",
+            "Input distribution shifts",
+            "Users send typos, abbreviations, weird formats and adversarial inputs.",
+            [
+                (
+                    "shadow_traffic",
+                    "Shadow traffic",
+                    "Recorded real inputs are replayed (and perturbed) against the system.",
+                ),
+                (
+                    "canary",
+                    "Canary comparison",
+                    "A candidate agrees with the baseline on the same inputs, within a limit.",
+                ),
+                (
+                    "failure_corpus",
+                    "Failure corpus",
+                    "Inputs that failed once are saved and replayed first on every run.",
+                ),
+            ],
+        ),
+        (
+            "dependencies",
+            "Dependencies multiply",
+            "APIs slow down, tokens expire and networks drop.",
+            [
+                (
+                    "time_budget",
+                    "Time budget",
+                    "A request, retries and back-off included, stays within its cap.",
+                ),
+                (
+                    "circuit_breaker",
+                    "Circuit breaker",
+                    "Under an outage calls stop reaching the dependency; a probe recovers.",
+                ),
+                (
+                    "graceful_degradation",
+                    "Graceful degradation",
+                    "When a dependency fails the call returns a recognised fallback.",
+                ),
+            ],
+        ),
+        (
+            "trust",
+            "Evaluation criteria change",
+            "Correct can still be a problem; wrong is an incident.",
+            [
+                (
+                    "guardrails",
+                    "Guardrails",
+                    "Sensitive topics and PII are caught before they leave the system.",
+                ),
+                (
+                    "abstain",
+                    "Abstention",
+                    "Unanswerable inputs get a refusal; answerable ones get an answer.",
+                ),
+                (
+                    "evidence_first",
+                    "Evidence first",
+                    "Answers cite retrieved sources and quoted spans appear in them.",
+                ),
+            ],
+        ),
+        (
+            "state",
+            "State, cache and concurrency",
+            "The same question comes a thousand times, cached and concurrent.",
+            [
+                (
+                    "determinism",
+                    "Deterministic path",
+                    "Repeated and concurrent calls agree; LLM requests use temperature 0, a seed.",
+                ),
+                (
+                    "caching_policy",
+                    "Caching policy",
+                    "No cross-key pollution, TTLs hold, failures are not cached, no stampede.",
+                ),
+                (
+                    "idempotency",
+                    "Idempotency",
+                    "The same request twice, concurrently or after a lost response: one effect.",
+                ),
+            ],
+        ),
+        (
+            "operations",
+            "Operations begin",
+            "Alerts fire at 3 AM; something was silently broken for a week.",
+            [
+                (
+                    "slo",
+                    "SLO / SLI",
+                    "Success rate, latency and cost are measured and held to objectives.",
+                ),
+                (
+                    "error_budget",
+                    "Error budget",
+                    "The acceptable failure rate is defined and its consumption reported.",
+                ),
+                (
+                    "observability",
+                    "Observability",
+                    "Faults, retries, fallbacks and zero-hit results leave logs or metrics.",
+                ),
+            ],
+        ),
     ]
     for cid, title, desc, rems in rows:
         b.add_category(cid, title, desc)

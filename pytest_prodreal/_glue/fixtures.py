@@ -14,7 +14,7 @@ __all__ = ["prodreal_random", "prodreal_seed"]
 
 @pytest.fixture
 def prodreal_seed(request: pytest.FixtureRequest) -> int:
-    """This test's seed: derived from the run seed (``--prodreal-seed``) and the test's node id.
+    """This test's seed, derived from the run seed (``--prodreal-seed``) and its node id.
 
     The same run seed gives a test the same seed whatever the order, ``-k`` or xdist split.
     """

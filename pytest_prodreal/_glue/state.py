@@ -10,6 +10,7 @@ import pytest
 from ..taxonomy import DEFAULT_TAXONOMY, Taxonomy
 
 if TYPE_CHECKING:
+    from ..model import RunReport
     from .settings import Settings
 
 __all__ = ["STATE_KEY", "SessionState", "get_state"]
@@ -28,8 +29,11 @@ class SessionState:
     settings: Settings | None = None
     active: bool = False
     is_worker: bool = False
-    # Collected on the controller (or a plain run) from test reports: nodeid -> record data.
-    collected: dict[str, dict[str, object]] = field(default_factory=dict)
+    workers: set[str] = field(default_factory=set)
+    report: RunReport | None = None
+    written: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    gate_failures: list[str] = field(default_factory=list)
 
 
 STATE_KEY = pytest.StashKey[SessionState]()

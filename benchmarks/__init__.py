@@ -1,0 +1,1 @@
+"""pytest-prodreal's benchmarks. Run them all with ``python -m benchmarks [NAME...]``."""

@@ -1,0 +1,123 @@
+"""Per-test evidence collection and its aggregation on the controller.
+
+Registered only when a report or gate was asked for, so a suite that uses neither pays nothing
+per test. Evidence recorded during a test phase rides on that phase's ``TestReport`` as the
+attribute ``prodreal_evidence`` (a JSON-ready list), and the declared ids ride on the setup
+report as ``prodreal_declared``: pytest-xdist serialises extra report attributes, so both cross
+from workers to the controller unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import pytest
+
+from ..evidence import Evidence, EvidenceSink, _install_sink
+from ..model import TestRecord
+from .markers import DeclaredIdsError, declared_ids
+from .state import SessionState
+
+__all__ = ["EvidenceCollector", "TestAccumulator"]
+
+
+@dataclass
+class TestAccumulator:
+    """What the controller has heard about one test so far, phase by phase."""
+
+    __test__ = False
+
+    nodeid: str
+    phases: dict[str, tuple[str, bool]] = field(default_factory=dict)  # when -> (outcome, xfail)
+    declared: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    duration: float = 0.0
+
+    def add(self, report: pytest.TestReport) -> None:
+        """Fold one phase's report in."""
+        self.phases[report.when] = (report.outcome, hasattr(report, "wasxfail"))
+        self.duration += float(getattr(report, "duration", 0.0) or 0.0)
+        self.declared.extend(getattr(report, "prodreal_declared", ()) or ())
+        for data in getattr(report, "prodreal_evidence", ()) or ():
+            self.evidence.append(Evidence.from_json(data))
+
+    def outcome(self) -> str:
+        """The test's outcome in the report's vocabulary."""
+        setup = self.phases.get("setup")
+        call = self.phases.get("call")
+        teardown = self.phases.get("teardown")
+        if setup and setup[0] == "failed":
+            return "error"
+        if call:
+            result = {
+                "passed": "xpassed" if call[1] else "passed",
+                "failed": "failed",
+                "skipped": "xfailed" if call[1] else "skipped",
+            }[call[0]]
+        elif setup and setup[0] == "skipped":
+            result = "xfailed" if setup[1] else "skipped"
+        else:
+            result = "error"  # interrupted before the test body ran
+        if teardown and teardown[0] == "failed" and result != "failed":
+            return "error"
+        return result
+
+    def record(self) -> TestRecord:
+        """The finished :class:`TestRecord`."""
+        return TestRecord(
+            nodeid=self.nodeid,
+            outcome=self.outcome(),
+            declared=tuple(self.declared),
+            evidence=tuple(self.evidence),
+            duration=self.duration,
+        )
+
+
+class EvidenceCollector:
+    """Per-test hooks: a fresh evidence sink per test, evidence attached to each phase report."""
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+        self.known = frozenset(r.id for r in state.taxonomy.remedies)
+        self.tests: dict[str, TestAccumulator] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """Install a sink for the duration of the test's setup, call and teardown."""
+        prev = _install_sink(EvidenceSink(self.known))
+        try:
+            return (yield)
+        finally:
+            _install_sink(prev)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Attach the phase's evidence (and, on setup, the declared ids) to its report."""
+        report = yield
+        from ..evidence import _RUNTIME
+
+        sink = _RUNTIME.sink
+        report.prodreal_evidence = [e.to_json() for e in sink.drain()] if sink else []  # type: ignore[attr-defined]
+        if call.when == "setup":
+            try:
+                declared = declared_ids(item, self.state.taxonomy)
+            except DeclaredIdsError:  # already reported as a collection error
+                declared = ()
+            report.prodreal_declared = list(declared)  # type: ignore[attr-defined]
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """On the controller (or a plain run), fold every phase report in."""
+        if self.state.is_worker:
+            return
+        acc = self.tests.get(report.nodeid)
+        if acc is None:
+            acc = self.tests[report.nodeid] = TestAccumulator(report.nodeid)
+        acc.add(report)
+
+    def records(self) -> list[TestRecord]:
+        """Every test heard of, as records."""
+        return [acc.record() for acc in self.tests.values()]
