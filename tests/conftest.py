@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+# pytester's in-process runs drop every module imported during the run. Hypothesis's pytest
+# plugin imports the whole of hypothesis lazily at terminal-summary time, and since its
+# distribution holds a pytest11 plugin, pytest assertion-rewrites all of it: re-doing that in
+# every inner run cost ~2.5 s a run. Importing it here keeps it across inner runs.
+import hypothesis.internal.observability  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 
@@ -14,3 +20,16 @@ def xdist_args(request: pytest.FixtureRequest) -> list[str]:
     Tests that take this fixture run twice, so every plugin behaviour is shown both ways.
     """
     return [] if request.param == "plain" else ["-n", "2"]
+
+
+
+@pytest.fixture(autouse=True)
+def _quiet_inner_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep pytester's inner runs free of pytest-asyncio's "loop scope unset" warning.
+
+    pytester clears ``PYTEST_ADDOPTS`` when it starts, so this sets it after pytester exists;
+    ``-o`` overrides any ini file a test writes.
+    """
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
