@@ -1,0 +1,236 @@
+"""The dependencies checks: time_budget, circuit_breaker, graceful_degradation, and evidence."""
+
+from __future__ import annotations
+
+import httpx
+import pybreaker
+import pytest
+import tenacity
+
+from pytest_prodreal import InvalidArgument, ProdrealWarning, collecting_evidence
+from pytest_prodreal.chaos import Chaos
+from pytest_prodreal.dependencies import (
+    async_graceful_degradation,
+    async_time_budget,
+    circuit_breaker,
+    graceful_degradation,
+    time_budget,
+)
+
+URL = "https://dep.test/v1/search"
+HX = httpx.Client()
+
+
+def _retrying_fetch(attempts=3, wait=2.0):
+    @tenacity.retry(
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_fixed(wait),
+        reraise=True,
+    )
+    def fetch():
+        return HX.get(URL, timeout=5).raise_for_status().json()
+
+    return fetch
+
+
+# -- time_budget ---------------------------------------------------------------------------------
+
+
+def test_time_budget_holds_and_records_evidence(chaos):
+    chaos.route("GET", URL, json={"hits": 1}).latency(1).fail_times(1)
+    with collecting_evidence() as sink:
+        result = time_budget(_retrying_fetch(), budget_s=10)
+    assert result.held and result.counted
+    assert result.value == {"hits": 1}
+    assert result.elapsed_s == pytest.approx(4.0)  # 1 s, 2 s back-off, 1 s
+    [ev] = sink.items
+    assert (ev.remedy, ev.held) == ("time_budget", True)
+    assert ev.figures["faults_fired"] == 1
+    assert ev.figures["dependency_calls"] == 2
+
+
+def test_time_budget_fails_with_the_virtual_figure(chaos):
+    chaos.route("GET", URL).latency(4).outage()
+    with (
+        collecting_evidence() as sink,
+        pytest.raises(AssertionError, match=r"took 16.000 virtual s, over its budget of 10 s"),
+    ):
+        time_budget(_retrying_fetch(attempts=3), budget_s=10)
+    assert [(e.remedy, e.held) for e in sink.items] == [("time_budget", False)]
+
+
+def test_time_budget_counts_a_timely_error_unless_told_not_to(chaos):
+    chaos.route("GET", URL).fault("read_timeout")
+    fetch = _retrying_fetch(attempts=2, wait=1)
+    with collecting_evidence():
+        ok = time_budget(fetch, budget_s=20)
+        assert isinstance(ok.error, httpx.ReadTimeout)
+        with pytest.raises(AssertionError, match=r"raised ReadTimeout.*allow_errors=False"):
+            time_budget(fetch, budget_s=20, allow_errors=False)
+
+
+def test_time_budget_without_a_fault_is_not_evidence(chaos):
+    chaos.route("GET", URL, json={})
+    with collecting_evidence() as sink, pytest.warns(ProdrealWarning, match=r"no fault fired"):
+        result = time_budget(_retrying_fetch(), budget_s=10)
+    assert result.held and not result.counted
+    assert sink.items == ()
+
+
+@pytest.mark.asyncio
+async def test_async_time_budget(chaos):
+    chaos.route("GET", URL, json={}).latency(3).fail_times(1, 500)
+
+    async def fetch():
+        async with httpx.AsyncClient() as c:
+            for _ in range(2):
+                r = await c.get(URL)
+                if r.status_code < 500:
+                    return r.json()
+        return None
+
+    with collecting_evidence():
+        result = await async_time_budget(fetch, 7)
+    assert result.held and result.elapsed_s == pytest.approx(6)
+
+
+# -- graceful_degradation ------------------------------------------------------------------------
+
+
+def _answer():
+    try:
+        return {"answer": HX.get(URL, timeout=2).raise_for_status().json(), "degraded": False}
+    except httpx.HTTPError:
+        return {"answer": None, "degraded": True}
+
+
+def test_graceful_degradation_holds_under_an_outage(chaos):
+    chaos.route("GET", URL, json={}).scenario("outage")
+    with collecting_evidence() as sink:
+        result = graceful_degradation(_answer, is_fallback=lambda r: r["degraded"], budget_s=5)
+    assert result.held and result.fallbacks == 1
+    assert sink.items[0].remedy == "graceful_degradation"
+
+
+def test_graceful_degradation_fails_when_the_call_raises(chaos):
+    chaos.route("GET", URL).outage()
+
+    def fragile():
+        return HX.get(URL).raise_for_status()
+
+    with collecting_evidence() as sink, pytest.raises(AssertionError, match=r"1 of 1 run\(s\)"):
+        graceful_degradation(fragile, is_fallback=lambda r: True)
+    assert sink.items[0].held is False
+
+
+def test_graceful_degradation_fails_without_a_fallback_or_over_budget(chaos):
+    chaos.route("GET", URL, json={"x": 1}).latency(median=3, p99=3).fault(503, rate=0.5)
+    with collecting_evidence(), pytest.raises(AssertionError, match=r"over the 1 s budget"):
+        graceful_degradation(_answer, is_fallback=lambda r: r["degraded"], budget_s=1, runs=8)
+
+
+@pytest.mark.asyncio
+async def test_async_graceful_degradation(chaos):
+    search = chaos.wrap(_async_search, name="vector_search").outage()
+
+    async def answer():
+        try:
+            return await search("q")
+        except ConnectionError:
+            return "cached"
+
+    with collecting_evidence():
+        result = await async_graceful_degradation(answer, is_fallback=lambda r: r == "cached")
+    assert result.held
+
+
+async def _async_search(q):
+    return [q]
+
+
+# -- circuit_breaker -----------------------------------------------------------------------------
+
+
+def _breaker_call(fail_max=3, reset_timeout=30, retries=0):
+    breaker = pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset_timeout)
+
+    @breaker
+    def call():
+        for attempt in range(retries + 1):
+            r = HX.get(URL)
+            if r.status_code < 500 or attempt == retries:
+                return r.raise_for_status().json()
+        return None
+
+    return call
+
+
+def test_circuit_breaker_holds_for_pybreaker(chaos):
+    dep = chaos.route("GET", URL, json={"ok": True})
+    with collecting_evidence() as sink:
+        result = circuit_breaker(_breaker_call(), dep, threshold=3, reset_timeout=30)
+    assert result.held and result.recovered
+    assert result.opened_after == 3
+    assert result.hits == (1, 1, 1, 0, 0, 0, 0, 0, 0)
+    [ev] = sink.items
+    assert (ev.remedy, ev.held, ev.figures["amplification"]) == ("circuit_breaker", True, 1.0)
+
+
+def test_circuit_breaker_reports_a_retry_storm_with_its_amplification(chaos):
+    dep = chaos.route("GET", URL, json={"ok": True})
+    call = _breaker_call(retries=4)
+    with (
+        collecting_evidence() as sink,
+        pytest.raises(AssertionError, match=r"retry storm: one request made 5 calls.*5.00"),
+    ):
+        circuit_breaker(call, dep, threshold=3, reset_timeout=30, max_amplification=2)
+    assert sink.items[0].figures["amplification"] == 5.0
+
+
+def test_circuit_breaker_fails_without_a_breaker(chaos):
+    dep = chaos.route("GET", URL, json={"ok": True})
+
+    def no_breaker():
+        return HX.get(URL).raise_for_status().json()
+
+    with collecting_evidence(), pytest.raises(AssertionError, match=r"never opened"):
+        circuit_breaker(no_breaker, dep, threshold=3, reset_timeout=30)
+
+
+def test_circuit_breaker_fails_when_the_call_misses_the_route(chaos):
+    dep = chaos.route("GET", URL)
+    with collecting_evidence(), pytest.raises(AssertionError, match=r"no call reached route"):
+        circuit_breaker(lambda: None, dep, threshold=2, reset_timeout=5)
+
+
+def test_circuit_breaker_fails_when_it_never_half_opens(chaos):
+    dep = chaos.route("GET", URL, json={"ok": True})
+    call = _breaker_call(reset_timeout=10_000)
+    with collecting_evidence(), pytest.raises(AssertionError, match=r"no probe reached"):
+        circuit_breaker(call, dep, threshold=3, reset_timeout=30)
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_checks_reject_bad_arguments(chaos):
+    dep = chaos.route("GET", URL)
+    with pytest.raises(InvalidArgument, match=r"budget_s=-1 must be a positive"):
+        time_budget(lambda: None, -1)
+    with pytest.raises(InvalidArgument, match=r"is async"):
+        time_budget(_async_search, 1)
+    with pytest.raises(InvalidArgument, match=r"runs=0"):
+        graceful_degradation(lambda: 1, is_fallback=bool, runs=0)
+    with pytest.raises(InvalidArgument, match=r"threshold=0"):
+        circuit_breaker(lambda: None, dep, threshold=0, reset_timeout=1)
+    with pytest.raises(InvalidArgument, match=r"calls=2 must be an int > threshold"):
+        circuit_breaker(lambda: None, dep, threshold=3, reset_timeout=1, calls=2)
+
+
+def test_checks_need_virtual_time():
+    with pytest.raises(InvalidArgument, match=r"no virtual clock or chaos is running"):
+        time_budget(lambda: None, 1)
+    with Chaos(seed=1) as chaos:
+        dep = chaos.route("GET", URL)
+        with pytest.raises(InvalidArgument, match=r"needs a running virtual clock"):
+            circuit_breaker(lambda: None, dep, threshold=1, reset_timeout=1)
