@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from .errors import InvalidArgument
 from .evidence import Evidence
@@ -75,9 +76,12 @@ class TestRecord:
                 f"got {self.outcome!r}"
             )
         object.__setattr__(self, "declared", tuple(sorted(set(self.declared))))
-        object.__setattr__(
-            self, "evidence", tuple(sorted(self.evidence, key=lambda e: _canon(e.to_json())))
-        )
+        if len(self.evidence) > 1:  # a canonical order makes merging commutative
+            object.__setattr__(
+                self, "evidence", tuple(sorted(self.evidence, key=lambda e: _canon(e.to_json())))
+            )
+        else:
+            object.__setattr__(self, "evidence", tuple(self.evidence))
 
     def merge(self, other: TestRecord) -> TestRecord:
         """Combine two records of the same test (from two shards or reruns)."""
@@ -278,6 +282,11 @@ class RunReport:
 
     def remedy_results(self) -> list[RemedyResult]:
         """Each remedy's status, in taxonomy order."""
+        return list(self._remedy_results)
+
+    @cached_property
+    def _remedy_results(self) -> tuple[RemedyResult, ...]:
+        # Derived once per report: reports are immutable, and every renderer asks for it.
         verified: dict[str, set[str]] = {}
         failing: dict[str, set[str]] = {}
         declared: dict[str, set[str]] = {}
@@ -308,7 +317,7 @@ class RunReport:
                 else Status.MISSING
             )
             out.append(RemedyResult(rem, status, v, f, d))
-        return out
+        return tuple(out)
 
     def category_declared_by(self, category: Category) -> tuple[str, ...]:
         """Tests marked with the category id itself."""

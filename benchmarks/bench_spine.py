@@ -1,0 +1,113 @@
+"""Benchmarks of the spine (issue 2): plugin overhead and report building."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+N_TESTS = 2_000
+ROUNDS = 7
+
+
+def _write_suite(root: Path, marked: bool) -> None:
+    per_file = 100
+    mark = '@pytest.mark.prodreal("dependencies", "circuit_breaker")\n' if marked else ""
+    for f in range(N_TESTS // per_file):
+        body = "import pytest\n\n" + "".join(
+            f"{mark}def test_{i}():\n    pass\n\n" for i in range(per_file)
+        )
+        (root / f"test_bench_{f}.py").write_text(body)
+    (root / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+
+def _run(root: Path, extra: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def _ratio(marked: bool, with_args: list[str]) -> float:
+    """Median of per-round ratios; the two variants alternate so drift hits both alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write_suite(root, marked)
+        _run(root, [])  # warm the file system and bytecode caches
+        ratios = []
+        for _ in range(ROUNDS):
+            off = _run(root, ["-p", "no:prodreal"])
+            on = _run(root, with_args)
+            ratios.append(on / off)
+        return statistics.median(ratios)
+
+
+def inert_overhead_ratio() -> dict[str, object]:
+    return {
+        "value": round(_ratio(False, []), 4),
+        "unit": "ratio",
+        "goal": "<= 1.02 (2,000 trivial tests, installed but unused vs -p no:prodreal)",
+    }
+
+
+def marked_report_overhead_ratio() -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as out:
+        value = _ratio(True, [f"--prodreal-report=json:{out}/r.json"])
+    return {
+        "value": round(value, 4),
+        "unit": "ratio",
+        "goal": "<= 1.10 (2,000 marked tests with --prodreal-report=json vs -p no:prodreal)",
+    }
+
+
+def report_build_10k_s() -> dict[str, object]:
+    from pytest_prodreal._atomic import write_text_atomic
+    from pytest_prodreal.evidence import Evidence
+    from pytest_prodreal.model import RunInfo, RunReport, TestRecord
+    from pytest_prodreal.render import render_json, render_term
+    from pytest_prodreal.taxonomy import DEFAULT_TAXONOMY
+
+    remedies = [r.id for r in DEFAULT_TAXONOMY.remedies]
+    records = [
+        TestRecord(
+            nodeid=f"tests/test_{i // 100}.py::test_{i}",
+            outcome="passed" if i % 17 else "failed",
+            declared=(remedies[i % 15],),
+            evidence=(
+                Evidence(
+                    remedies[i % 15], held=bool(i % 5), check="c", summary="s",
+                    figures={"calls": i, "virtual_s": i / 7},
+                ),
+            ),
+            duration=0.001,
+        )
+        for i in range(10_000)
+    ]  # fmt: skip
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(5):
+            start = time.perf_counter()
+            report = RunReport.from_records(records, runs=[RunInfo(seed=1)])
+            write_text_atomic(Path(tmp) / "r.json", render_json(report))
+            render_term(report)
+            times.append(time.perf_counter() - start)
+    return {
+        "value": round(statistics.median(times), 4),
+        "unit": "s",
+        "goal": "<= 0.5 (build + write json + term for 10,000 tests with evidence)",
+    }
+
+
+BENCHMARKS = {
+    "inert_overhead_ratio": inert_overhead_ratio,
+    "marked_report_overhead_ratio": marked_report_overhead_ratio,
+    "report_build_10k_s": report_build_10k_s,
+}
