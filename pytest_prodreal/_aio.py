@@ -13,16 +13,24 @@ Real I/O still works: while sockets other than the loop's own wake-up pipe are r
 ``run_in_executor`` futures are pending, the loop waits in real time and moves the clock by the
 real time that passed, so a real read under ``wait_for(..., 5)`` does not time out spuriously.
 
-Use it as a loop factory: ``asyncio.Runner(loop_factory=VirtualTimeEventLoop)``, anyio's
-``anyio_backend = ("asyncio", {"loop_factory": VirtualTimeEventLoop})``, or let the pytest plugin
-install it for tests that use the clock. Without a running clock it behaves as a plain
-``SelectorEventLoop``.
+While a clock runs, ``asyncio.new_event_loop`` makes these loops, so ``asyncio.run``,
+``asyncio.Runner`` and the pytest-asyncio and anyio runners pick them up with no configuration.
+It also works as an explicit loop factory: ``asyncio.Runner(loop_factory=VirtualTimeEventLoop)``
+or anyio's ``anyio_backend = ("asyncio", {"loop_factory": VirtualTimeEventLoop})``. Without a
+running clock it behaves as a plain ``SelectorEventLoop``.
+
+Loops the clock did not make (one created before it started, or by an explicit factory) get the
+fallback freezegun calls ``real_asyncio``: their timers run in real time, so they never hang on
+the frozen clock, and ``asyncio.sleep``/``anyio.sleep`` on them advance the clock and yield once
+(concurrent sleeps then add up instead of overlapping, and ``wait_for`` deadlines stay real).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import selectors
+import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Executor
@@ -37,8 +45,6 @@ _T = TypeVar("_T")
 
 def _real_monotonic() -> float:
     # ``time.monotonic`` is freezegun's fake while a clock runs; its saved original is real.
-    import sys
-
     api = sys.modules.get("freezegun.api")
     if api is not None:
         real: float = api.real_monotonic()
@@ -150,6 +156,63 @@ class VirtualTimeEventLoop(asyncio.SelectorEventLoop):
         return any(key.fd != own for key in self._selector.get_map().values())
 
 
+def _patch_asyncio() -> Callable[[], None]:
+    """Make asyncio follow the running clock (see the module docs); return the undo function."""
+    import asyncio.base_events
+    import asyncio.events
+    import asyncio.tasks
+
+    real_sleep = asyncio.tasks.sleep
+    real_new_event_loop = asyncio.events.new_event_loop
+    real_loop_time = asyncio.base_events.BaseEventLoop.time
+
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        return VirtualTimeEventLoop()
+
+    def real_time_for_foreign_loops(self: asyncio.AbstractEventLoop) -> float:
+        return _real_monotonic()
+
+    async def sleep(delay: float, result: Any = None) -> Any:
+        clock = current_clock()
+        if (
+            clock is None
+            or isinstance(asyncio.get_running_loop(), VirtualTimeEventLoop)
+            or isinstance(delay, bool)
+            or not isinstance(delay, (int, float))
+            or not 0 < delay < math.inf
+        ):
+            return await real_sleep(delay, result)
+        clock.advance(delay)
+        return await real_sleep(0, result)
+
+    # (owner, attribute, the value we replace, ours)
+    patches: list[tuple[Any, str, Any, Any]] = [
+        (asyncio.events, "new_event_loop", real_new_event_loop, new_event_loop),
+        (asyncio, "new_event_loop", real_new_event_loop, new_event_loop),
+        (asyncio.base_events.BaseEventLoop, "time", real_loop_time, real_time_for_foreign_loops),
+        (asyncio.tasks, "sleep", real_sleep, sleep),
+        (asyncio, "sleep", real_sleep, sleep),
+    ]
+    anyio_asyncio = sys.modules.get("anyio._backends._asyncio")
+    if anyio_asyncio is not None:  # it did ``from asyncio import sleep``
+        patches.append((anyio_asyncio, "sleep", real_sleep, sleep))
+    applied = []
+    for owner, name, real, ours in patches:
+        if getattr(owner, name, None) is real:
+            setattr(owner, name, ours)
+            applied.append((owner, name, real))
+
+    def undo() -> None:
+        for owner, name, real in reversed(applied):
+            setattr(owner, name, real)
+        # Imported during the clock, anyio's backend bound our sleep: give it the real one.
+        late = sys.modules.get("anyio._backends._asyncio")
+        if late is not None and getattr(late, "sleep", None) is sleep:
+            late.__dict__["sleep"] = real_sleep
+
+    return undo
+
+
 def run(main: Coroutine[Any, Any, _T], *, clock: VirtualClock | None = None) -> _T:
     """Run a coroutine on a fresh :class:`VirtualTimeEventLoop`, like ``asyncio.run``.
 
@@ -165,8 +228,12 @@ def run(main: Coroutine[Any, Any, _T], *, clock: VirtualClock | None = None) -> 
         clock.start()
         own = clock
     try:
-        with asyncio.Runner(loop_factory=lambda: VirtualTimeEventLoop(clock)) as runner:
-            return runner.run(main)
+        loop = VirtualTimeEventLoop(clock)
+        try:
+            return loop.run_until_complete(main)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
     finally:
         if own is not None:
             own.stop()

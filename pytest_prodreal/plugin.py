@@ -103,6 +103,12 @@ def pytest_configure(config: pytest.Config) -> None:
         active=active,
         is_worker=workerinput is not None,
     )
+    for name in _GLUE_PLUGINS:
+        module = config.pluginmanager.get_plugin(name)
+        state.marker_validators.update(getattr(module, "MARKER_VALIDATORS", {}))
+        activate = getattr(module, "activate_for", None)
+        if activate is not None:
+            state.activators.append(activate)
     config.stash[STATE_KEY] = state
     _set_known_remedies(frozenset(r.id for r in taxonomy.remedies))
     if active:
@@ -134,18 +140,33 @@ def pytest_make_collect_report(
         return report
     state = collector.config.stash.get(STATE_KEY, None)
     taxonomy = state.taxonomy if state else DEFAULT_TAXONOMY
+    validators = state.marker_validators if state else {}
     problems: list[str] = []
     for node in report.result:
-        if isinstance(node, pytest.Item):
+        if not isinstance(node, pytest.Item):
+            continue
+        # One walk over the node's marks, then only the validators of marks it carries.
+        for mark in {m.name: m for m in reversed(list(node.iter_markers()))}.values():
             try:
-                declared_ids(node, taxonomy)
-            except DeclaredIdsError as exc:
+                if mark.name == "prodreal":
+                    declared_ids(node, taxonomy)
+                elif mark.name in validators:
+                    validators[mark.name](node, mark)
+            except (DeclaredIdsError, pytest.Collector.CollectError) as exc:
                 problems.append(str(exc))
     if problems:
         report.outcome = "failed"
         report.longrepr = "\n".join(problems)
         report.result = []
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Let each part register its per-test hooks, only if a selected test needs them."""
+    state = config.stash.get(STATE_KEY, None)
+    for activate in state.activators if state else ():
+        activate(config, items)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

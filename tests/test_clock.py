@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import asyncio.base_events
 import datetime as dt
 import math
 import socket
@@ -12,15 +13,22 @@ import time
 import types
 from collections.abc import Iterator
 
+import anyio
+import anyio._backends._asyncio
 import pytest
 
-from pytest_prodreal._aio import VirtualTimeEventLoop, run
-from pytest_prodreal.clock import ClockError, VirtualClock, current_clock
+from pytest_prodreal.clock import ClockError, VirtualClock, VirtualTimeEventLoop, current_clock, run
 from pytest_prodreal.errors import InvalidArgument
 
 START = dt.datetime(2030, 1, 2, 3, 4, 5)
 # In a dict, not module globals: the clock rebinds module-level clock aliases while it runs.
-REAL = {"sleep": time.sleep, "monotonic": time.monotonic, "new_loop": asyncio.new_event_loop}
+REAL = {
+    "sleep": time.sleep,
+    "monotonic": time.monotonic,
+    "new_loop": asyncio.new_event_loop,
+    "async_sleep": asyncio.sleep,
+    "loop_time": asyncio.base_events.BaseEventLoop.time,
+}
 
 
 @pytest.fixture
@@ -95,25 +103,34 @@ def test_everything_is_put_back_after_stop() -> None:
     module = types.ModuleType("prodreal_alias_probe")
     module.monotonic = time.monotonic  # type: ignore[attr-defined]
     module.datetime = dt.datetime  # type: ignore[attr-defined]
+    module.sleep = time.sleep  # type: ignore[attr-defined]  # ``from time import sleep``
     sys.modules[module.__name__] = module
     try:
         with VirtualClock(start=START):
             # ``from time import monotonic`` aliases read the virtual clock too.
             assert module.monotonic() == time.monotonic()  # type: ignore[attr-defined]
             assert module.datetime.now().year == 2030  # type: ignore[attr-defined]
+            module.sleep(100)  # type: ignore[attr-defined]
+            assert dt.datetime.now() == START + dt.timedelta(seconds=100)
             late = types.ModuleType("prodreal_alias_late")
             late.perf_counter = time.perf_counter  # type: ignore[attr-defined]
+            late.sleep = time.sleep  # type: ignore[attr-defined]
             sys.modules[late.__name__] = late
         assert module.monotonic is REAL["monotonic"]  # type: ignore[attr-defined]
         assert module.datetime is dt.datetime  # type: ignore[attr-defined]
         # A module imported during the freeze bound a fake: it gets the real clock back.
         assert late.perf_counter() < 1e9  # type: ignore[attr-defined]
+        assert late.sleep is REAL["sleep"]  # type: ignore[attr-defined]
+        assert module.sleep is REAL["sleep"]  # type: ignore[attr-defined]
     finally:
         sys.modules.pop("prodreal_alias_probe", None)
         sys.modules.pop("prodreal_alias_late", None)
     assert time.sleep is REAL["sleep"]
     assert time.monotonic is REAL["monotonic"]
     assert asyncio.new_event_loop is REAL["new_loop"]
+    assert asyncio.sleep is REAL["async_sleep"]
+    assert anyio._backends._asyncio.sleep is REAL["async_sleep"]
+    assert asyncio.base_events.BaseEventLoop.time is REAL["loop_time"]
     assert dt.datetime.now().year != 2030
 
 
@@ -233,8 +250,6 @@ def test_async_timeouts_are_virtual(clock: VirtualClock) -> None:
 
 
 def test_anyio_sleeps_and_deadlines_are_virtual(clock: VirtualClock) -> None:
-    import anyio
-
     async def main() -> list[float]:
         await anyio.sleep(3600)
         with anyio.move_on_after(5):
@@ -281,6 +296,27 @@ def test_async_sleep_on_another_loop_advances_and_yields(clock: VirtualClock) ->
     finally:
         loop.close()
     assert clock.elapsed == 30.0
+
+
+def test_foreign_loops_fall_back_instead_of_hanging(clock: VirtualClock) -> None:
+    # The real_asyncio fallback: real timers (no hang on the frozen clock), virtual sleeps.
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        fired = loop.create_future()
+        loop.call_later(0.01, fired.set_result, None)  # a real 10 ms timer
+        await asyncio.wait_for(fired, timeout=5)
+        await asyncio.gather(asyncio.sleep(30), asyncio.sleep(30))  # these add up
+        await anyio.sleep(15)
+        return clock.elapsed
+
+    began = REAL["monotonic"]()
+    loop = asyncio.SelectorEventLoop()
+    try:
+        assert loop.run_until_complete(main()) == 75.0
+    finally:
+        loop.close()
+    assert REAL["monotonic"]() - began < 5
+    assert anyio.run(main, backend_options={"loop_factory": asyncio.SelectorEventLoop}) == 150.0
 
 
 def test_real_io_under_a_virtual_timeout_is_not_cut_short(clock: VirtualClock) -> None:
@@ -336,3 +372,79 @@ def test_a_virtual_loop_without_a_clock_runs_in_real_time() -> None:
         assert abs(loop.time() - REAL["monotonic"]()) < 1
     finally:
         loop.close()
+
+
+def test_importing_the_clock_glue_is_light() -> None:
+    import subprocess
+
+    code = (
+        "import sys, pytest_prodreal._glue.clock\n"
+        "heavy = [m for m in ('freezegun', 'asyncio', 'respx', 'httpx') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_freezegun_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "freezegun", None)
+    with pytest.raises(
+        ClockError, match=r"needs freezegun: pip install 'pytest-prodreal\[chaos\]'"
+    ):
+        VirtualClock().start()
+    assert current_clock() is None
+    assert time.sleep is REAL["sleep"]
+
+
+def test_run_on_a_given_clock_starts_and_stops_it() -> None:
+    clock = VirtualClock(start=START)
+
+    async def main() -> None:
+        await asyncio.gather(asyncio.sleep(10), clock.async_sleep(10))
+
+    run(main(), clock=clock)
+    assert not clock.active
+    assert clock.elapsed == 10.0
+
+
+def test_async_sleep_rejects_bad_seconds(clock: VirtualClock) -> None:
+    async def main() -> None:
+        await clock.async_sleep(-5)
+
+    with pytest.raises(InvalidArgument, match="sleep length must be a finite number"):
+        asyncio.run(main())
+    assert clock.elapsed == 0.0
+
+
+def test_a_module_replaced_under_the_same_name_is_rescanned() -> None:
+    # pytester re-imports test modules under one name: the alias cache must notice.
+    first = types.ModuleType("prodreal_replaced_probe")
+    sys.modules[first.__name__] = first
+    try:
+        with VirtualClock(start=START):
+            pass
+        second = types.ModuleType("prodreal_replaced_probe")
+        second.monotonic = time.monotonic  # type: ignore[attr-defined]
+        sys.modules[second.__name__] = second
+        with VirtualClock(start=START) as clock:
+            time.sleep(5)
+            assert second.monotonic() == clock.monotonic()  # type: ignore[attr-defined]
+        assert second.monotonic is REAL["monotonic"]  # type: ignore[attr-defined]
+    finally:
+        sys.modules.pop("prodreal_replaced_probe", None)
+
+
+class _LazyModule(types.ModuleType):
+    def __getattribute__(self, name: str) -> object:
+        if name == "__dict__":
+            raise ImportError("a lazy module that imports on first attribute access")
+        return super().__getattribute__(name)
+
+
+def test_a_module_that_fails_on_attribute_access_is_skipped() -> None:
+    sys.modules["prodreal_lazy_probe"] = _LazyModule("prodreal_lazy_probe")
+    try:
+        with VirtualClock(start=START) as clock:
+            time.sleep(1)
+        assert clock.elapsed == 1.0
+    finally:
+        sys.modules.pop("prodreal_lazy_probe", None)

@@ -15,6 +15,7 @@ from pytest_prodreal import collecting_evidence
 from pytest_prodreal.repetition import (
     FakeDependency,
     LoseResponses,
+    arepeat,
     check_caching_policy,
     check_idempotency,
     check_llm_requests_deterministic,
@@ -161,3 +162,32 @@ def test_idempotency_through_a_chaos_route_with_a_lost_response(chaos: Any) -> N
     assert result.held, result.describe()
     assert lossy.lost == 1
     assert sink.items[0].remedy == "idempotency"
+
+
+def test_runner_timeouts_stay_real_under_the_virtual_clock(prodreal_clock: Any) -> None:
+    # Virtual sleeps return at once; a real hang is still cut off after the (real) timeout.
+    slept = repeat(lambda: time.sleep(3600), 3, mode="sequential")
+    assert slept.all_ok
+    assert prodreal_clock.elapsed >= 3 * 3600
+    # The test's own clock is frozen, so measure with a real wait: the runner must return well
+    # before this 10 s guard, having cut the two hanging runs off at 0.2 s.
+    finished = threading.Event()
+    result: list[int] = []
+
+    def measure() -> None:
+        result.append(repeat(lambda: threading.Event().wait(30), 2, timeout=0.2).timeouts)
+        finished.set()
+
+    threading.Thread(target=measure, daemon=True).start()
+    assert finished.wait(10), "the runner's timeout did not fire under the virtual clock"
+    assert result == [2]
+
+
+@pytest.mark.asyncio
+async def test_arepeat_timeouts_stay_real_under_the_virtual_clock(prodreal_clock: Any) -> None:
+    import asyncio
+
+    outcomes = await arepeat(lambda: asyncio.Event().wait(), 2, timeout=0.2)
+    assert [o.kind for o in outcomes] == ["timed_out", "timed_out"]
+    sleepy = await arepeat(lambda: asyncio.sleep(600), 3)
+    assert sleepy.all_ok

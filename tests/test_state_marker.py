@@ -73,6 +73,30 @@ def test_pytest_fail_body():
     pytest.fail("explicit failure")
 
 
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+@pytest.mark.prodreal_concurrent(n=4)
+async def test_anyio_body():
+    test_anyio_body.inside += 1
+    await asyncio.sleep(0.01)
+    test_anyio_body.peak = max(test_anyio_body.peak, test_anyio_body.inside)
+    test_anyio_body.inside -= 1
+    assert test_anyio_body.peak == 4
+
+test_anyio_body.inside = 0
+test_anyio_body.peak = 0
+
+
+class TestMethods:
+    @pytest.mark.prodreal_concurrent(n=3)
+    def test_method(self):
+        return "same"
+
+
 def test_unmarked_runs_once():
     state.setdefault("unmarked", 0)
     state["unmarked"] += 1
@@ -97,9 +121,9 @@ def test_marker_runs_bodies_concurrently_and_fails_on_failures_or_disagreement(
 ) -> None:
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest(*xdist_args, *QUIET, "--prodreal-report=json:out.json", "-q")
-    result.assert_outcomes(passed=4, failed=4, skipped=1)
+    result.assert_outcomes(passed=6, failed=4, skipped=1)
     data = json.loads((pytester.path / "out.json").read_text())
-    outcome = {t["nodeid"].split("::")[1]: t["outcome"] for t in data["tests"]}
+    outcome = {t["nodeid"].split("::")[-1]: t["outcome"] for t in data["tests"]}
     assert outcome == {
         "test_overlapping_bodies": "passed",
         "test_with_fixtures": "passed",
@@ -109,9 +133,11 @@ def test_marker_runs_bodies_concurrently_and_fails_on_failures_or_disagreement(
         "test_deadlock": "failed",
         "test_skipping_body": "skipped",
         "test_pytest_fail_body": "failed",
+        "test_anyio_body": "passed",
+        "test_method": "passed",
         "test_unmarked_runs_once": "passed",
     }
-    evidence = {t["nodeid"].split("::")[1]: t["evidence"] for t in data["tests"]}
+    evidence = {t["nodeid"].split("::")[-1]: t["evidence"] for t in data["tests"]}
     assert [(e["remedy"], e["held"]) for e in evidence["test_overlapping_bodies"]] == [
         ("determinism", True)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,14 @@ class SessionState:
     written: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gate_failures: list[str] = field(default_factory=list)
+    # From the glue modules: marker name -> validator run at collection, and the functions
+    # that register per-test hooks once collection shows a test needs them.
+    marker_validators: dict[str, Callable[[pytest.Item, pytest.Mark], None]] = field(
+        default_factory=dict
+    )
+    activators: list[Callable[[pytest.Config, list[pytest.Item]], None]] = field(
+        default_factory=list
+    )
 
 
 STATE_KEY = pytest.StashKey[SessionState]()
