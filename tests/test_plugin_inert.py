@@ -106,3 +106,18 @@ def test_importing_the_package_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_every_public_name_resolves_and_heavy_parts_load_lazily() -> None:
+    code = (
+        "import sys, pytest_prodreal as p\n"
+        "assert 'pytest_prodreal.repetition' not in sys.modules\n"
+        "missing = [n for n in p.__all__ if getattr(p, n, None) is None]\n"
+        "assert 'pytest_prodreal.repetition' in sys.modules\n"
+        "print(missing)\n"
+        "try:\n    p.no_such_name\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "module 'pytest_prodreal' has no attribute 'no_such_name'"]
