@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 # pytester's in-process runs drop every module imported during the run. Hypothesis's pytest
 # plugin imports the whole of hypothesis lazily at terminal-summary time, and since its
 # distribution holds a pytest11 plugin, pytest assertion-rewrites all of it: re-doing that in
 # every inner run cost ~2.5 s a run. Importing it here keeps it across inner runs.
 import hypothesis.internal.observability  # noqa: F401
+import pytest
 
 pytest_plugins = ["pytester"]
 
@@ -20,7 +19,6 @@ def xdist_args(request: pytest.FixtureRequest) -> list[str]:
     Tests that take this fixture run twice, so every plugin behaviour is shown both ways.
     """
     return [] if request.param == "plain" else ["-n", "2"]
-
 
 
 @pytest.fixture(autouse=True)

@@ -36,8 +36,11 @@ def test_resolve_expands_categories_in_taxonomy_order() -> None:
 
 
 def test_resolve_rejects_unknown_ids_with_a_suggestion() -> None:
-    with pytest.raises(InvalidArgument, match=r"unknown prodreal id 'circut_breaker'.*"
-                       r"Did you mean 'circuit_breaker'\?"):
+    with pytest.raises(
+        InvalidArgument,
+        match=r"unknown prodreal id 'circut_breaker'.*"
+        r"Did you mean 'circuit_breaker'\?",
+    ):
         DEFAULT_TAXONOMY.resolve(["circut_breaker"])
 
 

@@ -1,0 +1,149 @@
+"""Invariance, directional and canary checks: rates, minimal examples, evidence, bad arguments."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_prodreal.errors import InvalidArgument
+from pytest_prodreal.evidence import collecting_evidence
+from pytest_prodreal.inputs import assert_canary, assert_directional, assert_invariant
+
+
+def robust_intent(text: str) -> str:
+    return "refund" if "refund" in text.lower().replace("\u200b", "") else "other"
+
+
+def brittle_intent(text: str) -> str:
+    return "refund" if "refund" in text else "other"
+
+
+QUERIES = ["I want a refund", "refund my order please", "how do refunds work"]
+
+
+def test_invariance_holds_for_a_robust_function_and_records_evidence() -> None:
+    with collecting_evidence() as sink:
+        result = assert_invariant(robust_intent, QUERIES, perturb=["case", "whitespace"], n=20)
+    assert result.held and result.failures == 0 and result.total == 60
+    (ev,) = sink.items
+    assert (ev.remedy, ev.held, ev.check) == ("shadow_traffic", True, "invariant")
+    assert ev.figures["perturbed"] == 60 and ev.figures["rate"] == 0
+
+
+def test_invariance_failure_reports_rate_and_minimal_examples() -> None:
+    with collecting_evidence() as sink, pytest.raises(AssertionError) as info:
+        assert_invariant(brittle_intent, QUERIES, perturb="case", n=10, max_perturbations=3, seed=1)
+    message = str(info.value)
+    assert "perturbed inputs" in message and "the limit is 0.0%" in message
+    examples = message.splitlines()[1:]
+    assert examples and all(" via case: " in line for line in examples)  # one step each
+    assert sink.items[0].held is False and sink.items[0].figures["failures"] > 0
+
+
+def test_invariance_tolerance_allows_a_small_rate() -> None:
+    calls = {"n": 0}
+
+    def sometimes_wrong(text: str) -> int:
+        calls["n"] += 1
+        return 1 if calls["n"] % 50 == 0 else 0  # 2% of calls disagree
+
+    result = assert_invariant(sometimes_wrong, ["a b c"], n=100, max_rate=0.05)
+    assert 0 < result.rate <= 0.05
+
+
+def test_invariance_counts_a_crash_as_a_change() -> None:
+    def crashes_on_tabs(text: str) -> str:
+        if "\t" in text:
+            raise ValueError("tab!")
+        return "ok"
+
+    with pytest.raises(AssertionError, match=r"<raised ValueError: tab!>"):
+        assert_invariant(crashes_on_tabs, ["a b c d e"], perturb="whitespace", n=40)
+
+
+def test_invariance_is_reproducible_from_the_seed() -> None:
+    def run(seed: int) -> str:
+        try:
+            assert_invariant(brittle_intent, QUERIES, perturb="case", n=5, seed=seed)
+        except AssertionError as exc:
+            return str(exc)
+        return ""
+
+    assert run(3) == run(3)
+
+
+def test_directional_check_with_a_transform() -> None:
+    def urgency(text: str) -> int:
+        return text.count("!") + text.lower().count("urgent")
+
+    result = assert_directional(
+        urgency,
+        QUERIES,
+        transform=lambda s: s + " URGENT",
+        expect=lambda before, after: after > before,
+    )
+    assert result.held and result.total == 3
+
+    with pytest.raises(AssertionError, match="3 of 3 perturbed inputs"):
+        assert_directional(
+            urgency,
+            QUERIES,
+            transform=lambda s: s + " asap",
+            expect=lambda before, after: after > before,
+        )
+
+
+def test_canary_reports_disagreements_and_records_evidence() -> None:
+    def baseline(x: int) -> int:
+        return x * 2
+
+    def candidate(x: int) -> int:
+        if x == 7:
+            raise RuntimeError("boom")
+        return x * 2 if x % 10 else x * 3
+
+    with collecting_evidence() as sink, pytest.raises(AssertionError) as info:
+        assert_canary(baseline, candidate, range(100), max_rate=0.05)
+    text = str(info.value)
+    assert "disagreed on 10 of 100 inputs (10.0%)" in text
+    assert "<raised RuntimeError: boom>" in text
+    ev = sink.items[0]
+    assert (ev.remedy, ev.held) == ("canary", False)
+    assert ev.figures["candidate_errors"] == 1
+
+    result = assert_canary(baseline, candidate, range(100), max_rate=0.2)
+    assert result.held and result.disagreements == 10
+
+
+def test_canary_with_an_equivalence() -> None:
+    result = assert_canary(
+        str.strip, str.lower, ["a", "b "], equivalent=lambda a, b: a.strip() == b.strip()
+    )
+    assert result.rate == 0
+
+
+def test_a_check_without_inputs_does_not_hold() -> None:
+    with pytest.raises(AssertionError, match="no inputs"):
+        assert_canary(str, str, [])
+
+
+BAD = [
+    (lambda: assert_invariant(str, "abc"), "inputs must be an iterable of str"),
+    (lambda: assert_invariant(str, [1]), "inputs must be str"),
+    (lambda: assert_invariant(str, ["a"], max_rate=2), "max_rate must be between 0 and 1"),
+    (lambda: assert_invariant(str, ["a"], n=0), "n must be an int >= 1"),
+    (lambda: assert_invariant(str, ["a"], perturb="nope"), "unknown perturbation 'nope'"),
+    (lambda: assert_invariant(str, ["a"], max_perturbations=0), "max_perturbations must be"),
+    (
+        lambda: assert_directional(str, ["a"], transform=str.upper, expect=3),
+        "expect must be callable",
+    ),
+    (lambda: assert_canary(1, str, [1]), "baseline must be callable"),
+    (lambda: assert_canary(str, str, 5), "inputs must be an iterable"),
+    (lambda: assert_canary(str, str, [1], max_rate=-0.1), "max_rate must be between 0 and 1"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), BAD, ids=[m for _, m in BAD])
+def test_bad_arguments(call: object, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message.replace("(", r"\(")):
+        call()  # type: ignore[operator]
