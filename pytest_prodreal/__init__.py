@@ -18,7 +18,25 @@ from .seeding import derive_seed, rng_for
 from .taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuilder
 
 if TYPE_CHECKING:
+    from .chaos import SCENARIOS, Chaos
     from .clock import ClockError, VirtualClock, current_clock
+    from .dependencies import (
+        async_circuit_breaker,
+        async_graceful_degradation,
+        async_time_budget,
+        circuit_breaker,
+        graceful_degradation,
+        time_budget,
+    )
+    from .inputs import (
+        CorpusError,
+        FailureCorpus,
+        TrafficError,
+        assert_canary,
+        assert_directional,
+        assert_invariant,
+        load_traffic,
+    )
     from .repetition import (
         FakeDependency,
         LoseResponses,
@@ -36,6 +54,21 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it, imported on first access.
 _LAZY = {
+    "Chaos": "chaos",
+    "SCENARIOS": "chaos",
+    "async_circuit_breaker": "dependencies",
+    "async_graceful_degradation": "dependencies",
+    "async_time_budget": "dependencies",
+    "circuit_breaker": "dependencies",
+    "graceful_degradation": "dependencies",
+    "time_budget": "dependencies",
+    "CorpusError": "inputs",
+    "FailureCorpus": "inputs",
+    "TrafficError": "inputs",
+    "assert_canary": "inputs",
+    "assert_directional": "inputs",
+    "assert_invariant": "inputs",
+    "load_traffic": "inputs",
     "ClockError": "clock",
     "VirtualClock": "clock",
     "current_clock": "clock",
@@ -62,11 +95,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEFAULT_TAXONOMY",
     "Category",
+    "Chaos",
     "ClockError",
+    "CorpusError",
+    "DEFAULT_TAXONOMY",
     "Evidence",
     "EvidenceError",
+    "FailureCorpus",
     "FakeDependency",
     "InvalidArgument",
     "LoseResponses",
@@ -74,20 +110,32 @@ __all__ = [
     "ProdrealError",
     "ProdrealWarning",
     "Remedy",
+    "SCENARIOS",
     "Taxonomy",
     "TaxonomyBuilder",
+    "TrafficError",
     "VirtualClock",
     "__version__",
     "acheck_caching_policy",
     "acheck_idempotency",
     "arepeat",
+    "assert_canary",
+    "assert_directional",
+    "assert_invariant",
+    "async_circuit_breaker",
+    "async_graceful_degradation",
+    "async_time_budget",
     "check_caching_policy",
     "check_idempotency",
     "check_llm_requests_deterministic",
+    "circuit_breaker",
     "collecting_evidence",
     "current_clock",
     "derive_seed",
+    "graceful_degradation",
+    "load_traffic",
     "record_evidence",
     "repeat",
     "rng_for",
+    "time_budget",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import time
@@ -50,10 +51,8 @@ def test_an_unmatched_request_fails_naming_method_and_url(prodreal_clock):
     with pytest.raises(AssertionError, match=r"no route matches POST https://elsewhere.test/x"):
         HX.post("https://elsewhere.test/x")
     # Even when the client swallows the error (anthropic retries it), the chaos still fails.
-    try:
+    with contextlib.suppress(AssertionError):
         HX2.get("https://elsewhere.test/y")
-    except AssertionError:
-        pass
     with pytest.raises(UnmatchedRequestError, match=r"GET https://elsewhere.test/y"):
         chaos.stop()
     assert chaos.unmatched == ["POST https://elsewhere.test/x", "GET https://elsewhere.test/y"]
@@ -199,10 +198,8 @@ def test_probabilistic_faults_are_seeded_and_reproducible(prodreal_clock):
         with Chaos(seed=seed, warn_unexercised=False) as chaos:
             chaos.route("GET", URL).fault(503, rate=0.3).fault("connection_reset", rate=0.1)
             for _ in range(300):
-                try:
+                with contextlib.suppress(httpx.ReadError):
                     HX.get(URL)
-                except httpx.ReadError:
-                    pass
         return [e.fault for e in chaos.schedule()]
 
     a, b, c = schedule(11), schedule(11), schedule(12)
@@ -375,10 +372,8 @@ def test_every_scenario_applies_and_fires_faults(prodreal_clock, scenario):
     with Chaos(seed=2) as chaos:
         chaos.route("GET", URL, json={"a": 1}).scenario(scenario)
         for _ in range(60):
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 HX.get(URL, timeout=10)
-            except httpx.HTTPError:
-                pass
             prodreal_clock.advance(1)
     assert chaos.faults_fired > 0, chaos.format_schedule()
     assert describe_scenario(scenario)
@@ -438,6 +433,26 @@ def test_patch_a_method_then_restore_it(prodreal_clock):
         assert run(Store().aget("b")) == "avalue:b"
     assert Store.get is original
     assert r.call_count == 2 and ra.log.virtual_latency == 3
+
+
+def test_patch_one_object_or_a_module_function(prodreal_clock):
+    import os.path
+
+    class Client:
+        def fetch(self, key):
+            return key * 2
+
+    one, other = Client(), Client()
+    with Chaos(seed=1) as chaos:
+        r = chaos.patch(one, "fetch").fail_times(1, "connect_refused")
+        m = chaos.patch(os.path, "basename").latency(2)
+        with pytest.raises(ConnectionRefusedError):
+            one.fetch(1)
+        assert (one.fetch(2), other.fetch(3)) == (4, 6)  # only that object is under chaos
+        assert os.path.basename("/a/b") == "b"
+    assert "fetch" not in vars(one) and one.fetch(5) == 10  # the method is bound again
+    assert os.path.basename.__name__ == "basename"
+    assert r.call_count == 2 and m.call_count == 1
 
 
 # -- the schedule and unexercised faults ---------------------------------------------------------
@@ -517,3 +532,71 @@ def test_bad_arguments_of_chaos_and_wrap():
         Chaos(seed=1).scenario("brownout")
     with pytest.raises(InvalidArgument, match=r"has no attribute 'nope'"):
         chaos.patch(object(), "nope")
+
+
+def test_works_beside_a_users_own_respx_mock_in_either_order(prodreal_clock):
+    import respx
+
+    with respx.mock(assert_all_called=False) as mock, Chaos(seed=1) as chaos:
+        mock.get("https://respx.test/").respond(201)
+        chaos.route("GET", URL, status=202)
+        assert HX.get("https://respx.test/").status_code == 201
+        assert HX.get(URL).status_code == 202
+    chaos = Chaos(seed=1).start()
+    chaos.route("GET", URL, status=202)
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get("https://respx.test/").respond(201)
+        assert HX2.get(URL).status_code == 202  # respx patches httpcore only; chaos both
+        assert HX.get("https://respx.test/").status_code == 201
+    chaos.stop()
+    # Everything is unpatched: the pools' methods are the originals again.
+    import httpcore
+    import httpcore2
+
+    assert "mock" not in httpcore.ConnectionPool.handle_request.__name__
+    assert "mock" not in httpcore2.ConnectionPool.handle_request.__name__
+
+
+@pytest.mark.asyncio
+async def test_concurrent_async_latency_overlaps_and_app_timeouts_fire(prodreal_clock):
+    async with Chaos(seed=1) as chaos, httpx2.AsyncClient(timeout=60) as client:
+        chaos.route("GET", URL).latency(5)
+        t0 = prodreal_clock.elapsed
+        await asyncio.gather(*(client.get(URL) for _ in range(3)))
+        assert prodreal_clock.elapsed - t0 == pytest.approx(5)  # overlapped, as in production
+        t1 = prodreal_clock.elapsed
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.get(URL), 2)  # the app's own deadline cuts in at 2 s
+        assert prodreal_clock.elapsed - t1 == pytest.approx(2)
+    assert "CancelledError (cancelled by the client while waiting)" in chaos.format_schedule()
+
+
+@pytest.mark.asyncio
+async def test_concurrent_token_refresh_is_detected_as_a_stampede(prodreal_clock):
+    async with Chaos(seed=1) as chaos, httpx.AsyncClient() as c:
+        api = chaos.route("GET", URL).token_expiry("https://auth.test/token", ttl=30)
+
+        async def caller():  # a naive client: every caller refreshes on its own 401
+            r = await c.get(URL)
+            if r.status_code == 401:
+                tok = (await c.post("https://auth.test/token")).json()["access_token"]
+                r = await c.get(URL, headers={"Authorization": f"Bearer {tok}"})
+            return r.status_code
+
+        assert await asyncio.gather(*(caller() for _ in range(5))) == [200] * 5
+    assert api.token_stats() == {"refreshes": 5, "rejected": 5, "stale_retries": 0, "stampedes": 4}
+    assert api.stats()["amplification"] == 10.0  # 10 calls of one request (headers aside)
+
+
+def test_respx_patterns_and_a_dynamic_respond(prodreal_clock):
+    with Chaos(seed=1) as chaos:
+        item = chaos.route(
+            "GET",
+            url__regex=r"https://api\.test/v1/items/(?P<id>\d+)",
+            respond=lambda request: httpx.Response(200, json={"path": request.url.path}),
+        )
+        host = chaos.get(host="other.test", status=418)
+        assert HX.get("https://api.test/v1/items/7").json() == {"path": "/v1/items/7"}
+        assert HX2.get("https://other.test/anything").status_code == 418
+    assert item.call_count == 1 and host.call_count == 1
+    assert item.name.startswith("GET") and "url__regex" in item.name

@@ -3,17 +3,18 @@ tenacity, stamina, backoff and pybreaker."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import anthropic
 import backoff
+import freezegun.api as fz  # fz.real_perf_counter: the wall clock while time is frozen
 import httpx
 import openai
 import pybreaker
 import pytest
 import stamina
 import tenacity
-import freezegun.api as fz  # fz.real_perf_counter: the wall clock while time is frozen
 
 from pytest_prodreal.chaos import Chaos
 
@@ -47,6 +48,9 @@ def test_openai_sync_honours_retry_after_in_virtual_time(chaos, prodreal_clock):
     assert (llm.call_count, llm.retries) == (3, 2)  # the SDK's two retries, counted
     assert llm.rate_limit_stats() == {"rate_limited": 2, "violations": 0, "min_wait_s": 3.0}
     assert prodreal_clock.elapsed == pytest.approx(6.0)  # two Retry-After waits, virtual
+    sent = json.loads(llm.calls[0].request.content)  # what the state checks read
+    assert (sent["temperature"], sent["model"]) == (0, "gpt-test")
+    assert [c.request.headers["x-stainless-retry-count"] for c in llm.calls] == ["0", "1", "2"]
     assert fz.real_perf_counter() - wall < 2.0
 
 
@@ -178,3 +182,46 @@ def test_chaos_without_the_fixture_in_a_script_style_block():
         _ask(openai.OpenAI(api_key="sk-test"))
     assert chaos.elapsed == pytest.approx(20)
     assert time.perf_counter() - wall < 2.0
+
+
+@pytest.mark.asyncio
+async def test_anthropic_async_waits_a_long_retry_after_in_virtual_time(chaos, prodreal_clock):
+    msgs = chaos.route("POST", "https://api.anthropic.com/v1/messages").rate_limit(121, rate=1.0)
+    client = anthropic.AsyncAnthropic(api_key="sk-test", max_retries=2)
+    wall = fz.real_perf_counter()
+    with pytest.raises(anthropic.RateLimitError):
+        await client.messages.create(model="m", max_tokens=5, messages=MESSAGES)
+    assert msgs.call_count == 3  # anthropic 2.x honours any Retry-After (openai stops above 120)
+    assert prodreal_clock.elapsed == pytest.approx(242)  # two 121 s waits, no wall time
+    assert fz.real_perf_counter() - wall < 2.0
+    assert msgs.rate_limit_stats()["violations"] == 0
+
+
+def test_openai_stream_cut_mid_way_raises_after_the_chunks_received(chaos):
+    def event(content):
+        delta = {"role": "assistant", "content": content}
+        return json.dumps(
+            {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "gpt-test",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+            }
+        )
+
+    events = [event("a"), event("b"), event("c"), event("d"), "[DONE]"]
+    llm = chaos.route("POST", CHAT).stream(events).fault("stream_cut")
+    stream = openai.OpenAI(api_key="sk-test").chat.completions.create(
+        model="gpt-test", messages=MESSAGES, stream=True
+    )
+    got = []
+
+    def drain():
+        for chunk in stream:
+            got.append(chunk.choices[0].delta.content)
+
+    with pytest.raises(openai.APIConnectionError):
+        drain()
+    assert got == ["a", "b"]  # what arrived before the cut
+    assert llm.call_count == 1  # no retry once the headers arrived

@@ -234,3 +234,48 @@ def test_checks_need_virtual_time():
         dep = chaos.route("GET", URL)
         with pytest.raises(InvalidArgument, match=r"needs a running virtual clock"):
             circuit_breaker(lambda: None, dep, threshold=1, reset_timeout=1)
+
+
+class _AsyncBreaker:
+    """A home-grown breaker on time.monotonic: open after N failures, one probe after reset."""
+
+    def __init__(self, fail_max, reset_timeout):
+        import time
+
+        self.fail_max, self.reset_timeout, self.clock = fail_max, reset_timeout, time.monotonic
+        self.failures, self.opened_at = 0, None
+
+    async def call(self, fn):
+        if self.opened_at is not None:
+            if self.clock() - self.opened_at < self.reset_timeout:
+                raise RuntimeError("breaker open")
+            self.opened_at = None  # half-open: let this one through
+            self.failures = self.fail_max - 1
+        try:
+            result = await fn()
+        except Exception:
+            self.failures += 1
+            if self.failures >= self.fail_max:
+                self.opened_at = self.clock()
+            raise
+        self.failures = 0
+        return result
+
+
+@pytest.mark.asyncio
+async def test_async_circuit_breaker_with_a_home_grown_breaker(chaos):
+    from pytest_prodreal.dependencies import async_circuit_breaker
+
+    dep = chaos.route("GET", URL, json={"ok": True})
+    breaker = _AsyncBreaker(fail_max=2, reset_timeout=15)
+
+    async def fetch():
+        async with httpx.AsyncClient() as c:
+            return (await c.get(URL)).raise_for_status().json()
+
+    with collecting_evidence() as sink:
+        result = await async_circuit_breaker(
+            lambda: breaker.call(fetch), dep, threshold=2, reset_timeout=15
+        )
+    assert result.held and result.hits == (1, 1, 0, 0, 0, 0)
+    assert sink.items[0].figures["recovered"] is True

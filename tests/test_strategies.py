@@ -259,8 +259,12 @@ def test_shadow_traffic_strategy_is_perturbable(tmp_path: object) -> None:
 
     path = Path(str(tmp_path)) / "t.jsonl"
     path.write_text('{"q": "reset my password"}\n{"q": "cancel my order"}\n')
+    # Hypothesis mixes string constants from every loaded module into generation, so what a
+    # search of 500 examples visits depends on what else the process imported: search longer.
     found = find(
-        ps.messy_text(ps.shadow_traffic(path, field="q")), lambda s: "pasword" in s, settings=FIND
+        ps.messy_text(ps.shadow_traffic(path, field="q")),
+        lambda s: "pasword" in s,
+        settings=settings(FIND, max_examples=3000),
     )
     assert found == "reset my pasword"
 

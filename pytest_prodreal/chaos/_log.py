@@ -1,0 +1,122 @@
+"""The call log: what each route saw, which faults fired, and the realised schedule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CallLog", "CallRequest", "ChaosCall", "ScheduleEntry"]
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """What a wrapped callable was called with (the ``request`` of a callable route's call)."""
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    @property
+    def method(self) -> str:
+        """Always ``"CALL"``, so callable and HTTP calls print alike."""
+        return "CALL"
+
+
+@dataclass
+class ChaosCall:
+    """One call a route saw. respx-like: ``.request`` and ``.response``.
+
+    For HTTP routes ``request`` is the ``httpx.Request`` as respx built it (``.method``, ``.url``,
+    ``.content``, ``.headers``; ``json.loads(call.request.content)`` for a JSON body) and
+    ``response`` the response sent, or ``None`` when the fault was an exception (then ``error``
+    holds it). For callable routes ``request`` is a :class:`CallRequest` and ``response`` the
+    return value.
+    """
+
+    route: str
+    index: int
+    t: float
+    request: Any
+    key: str
+    retry: bool
+    latency: float = 0.0
+    fault: str | None = None
+    response: Any = None
+    error: BaseException | None = None
+    detail: str = ""
+
+    @property
+    def has_response(self) -> bool:
+        """Whether a response (or return value) was produced."""
+        return self.error is None
+
+    def describe(self) -> str:
+        """One line of the realised schedule."""
+        req = self.request
+        if isinstance(req, CallRequest):
+            what = "CALL"
+        else:
+            what = f"{getattr(req, 'method', '?')} {getattr(req, 'url', '?')}"
+        if self.fault is not None:
+            outcome = self.fault + (f" ({self.detail})" if self.detail else "")
+        elif self.error is not None:
+            outcome = type(self.error).__name__ + (f" ({self.detail})" if self.detail else "")
+        else:
+            outcome = "ok"
+        if what == self.route:
+            what = ""
+        lat = f" latency {self.latency:.3f}s" if self.latency else ""
+        retry = " retry" if self.retry else ""
+        head = f"t={self.t:9.3f}s  {self.route}[{self.index}]{retry}"
+        return f"{head}  {what}{lat} -> {outcome}".replace("   ", "  ")
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One realised decision: at virtual time ``t``, call ``index`` of ``route`` got ``fault``."""
+
+    t: float
+    route: str
+    index: int
+    fault: str | None
+    latency: float
+
+
+@dataclass
+class CallLog:
+    """A route's calls and the figures drawn from them."""
+
+    calls: list[ChaosCall] = field(default_factory=list)
+    _keys: set[str] = field(default_factory=set)
+
+    def seen(self, key: str) -> bool:
+        """Whether a request with this key was seen before (then this call is a retry)."""
+        if key in self._keys:
+            return True
+        self._keys.add(key)
+        return False
+
+    @property
+    def call_count(self) -> int:
+        """How many calls reached the route."""
+        return len(self.calls)
+
+    @property
+    def retries(self) -> int:
+        """Calls that repeated an earlier request (same method, URL and body; or same args)."""
+        return sum(1 for c in self.calls if c.retry)
+
+    @property
+    def distinct_requests(self) -> int:
+        """How many different requests were made."""
+        return len(self._keys)
+
+    @property
+    def faults_fired(self) -> dict[str, int]:
+        """How many times each fault fired, by name."""
+        return dict(Counter(c.fault for c in self.calls if c.fault is not None))
+
+    @property
+    def virtual_latency(self) -> float:
+        """The sum of injected latencies, in virtual seconds."""
+        return sum(c.latency for c in self.calls)
