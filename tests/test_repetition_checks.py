@@ -530,3 +530,17 @@ def test_caching_bad_arguments() -> None:
         check_caching_policy(lambda dep: 42, keys=KEYS)  # type: ignore[arg-type,return-value]
     with collecting_evidence(), pytest.raises(InvalidArgument, match="normalize raised"):
         check_caching_policy(lambda dep: TTLCache(dep), keys=KEYS, normalize=lambda v: v["missing"])
+
+
+def test_llm_groups_with_a_long_shared_prefix_stay_apart() -> None:
+    # RAG prompts often share a long preamble: grouping must use the whole key.
+    preamble = "Sources:\n" + "[d1] a long retrieved passage. " * 5
+    bodies = [
+        {"model": "m", "temperature": 0, "seed": 1, "messages": [{"content": preamble + q}]}
+        for q in ("question one", "question two")
+    ]
+    result = check_llm_requests_deterministic(
+        bodies, group_by=lambda body: body["messages"][-1]["content"]
+    )
+    assert result.held
+    assert result.groups == 2

@@ -5,6 +5,22 @@ answer from them with citations, caches answers, and degrades gracefully when a 
 The example suite in ``examples/`` tests it for production realism.
 """
 
-from .service import Answer, AnswerService, Breaker, SearchClient, TTLCache, normalise_question
+from .service import (
+    Answer,
+    AnswerService,
+    Breaker,
+    FeedbackClient,
+    SearchClient,
+    TTLCache,
+    normalise_question,
+)
 
-__all__ = ["Answer", "AnswerService", "Breaker", "SearchClient", "TTLCache", "normalise_question"]
+__all__ = [
+    "Answer",
+    "AnswerService",
+    "Breaker",
+    "FeedbackClient",
+    "SearchClient",
+    "TTLCache",
+    "normalise_question",
+]

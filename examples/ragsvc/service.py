@@ -43,8 +43,15 @@ class TTLCache:
         self.ttl = ttl
         self._data: dict[str, tuple[float, Answer]] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
+
+    def lock_for(self, key: str) -> threading.Lock:
+        """One lock per key: concurrent misses for a key wait for the first to fill it."""
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
 
     def get(self, key: str) -> Answer | None:
+        """The live entry for ``key``, if any."""
         with self._lock:
             hit = self._data.get(key)
             if hit is None or time.monotonic() - hit[0] >= self.ttl:
@@ -53,6 +60,7 @@ class TTLCache:
             return hit[1]
 
     def put(self, key: str, value: Answer) -> None:
+        """Store ``value`` under ``key`` from now."""
         with self._lock:
             self._data[key] = (time.monotonic(), value)
 
@@ -68,11 +76,13 @@ class Breaker:
         self.opened_at: float | None = None
 
     def allow(self) -> bool:
+        """Whether a call may go through (closed, or the cool-down has passed)."""
         if self.opened_at is None:
             return True
         return time.monotonic() - self.opened_at >= self.cooldown
 
     def record(self, ok: bool) -> None:
+        """Count a success (closes) or a failure (may open)."""
         if ok:
             self.failures, self.opened_at = 0, None
         else:
@@ -88,6 +98,7 @@ class SearchClient:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
 
     def search(self, query: str) -> list[dict[str, Any]]:
+        """Top hits for ``query``; raises after three failed attempts."""
         delay = 0.2
         for attempt in range(3):
             try:
@@ -124,9 +135,14 @@ class AnswerService:
         self.model = model
 
     def answer(self, question: str) -> Answer:
+        """Answer ``question``: from the cache, or retrieval + LLM, or a fallback."""
         key = normalise_question(question)
         if not key:
             return Answer("Please ask a question.", fallback=True)
+        with self.cache.lock_for(key):
+            return self._answer(key)
+
+    def _answer(self, key: str) -> Answer:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -158,3 +174,22 @@ class AnswerService:
         answer = Answer(text, sources=[str(h["id"]) for h in hits])
         self.cache.put(key, answer)
         return answer
+
+
+class FeedbackClient:
+    """Posts answer feedback with an idempotency key, retrying once on a read timeout."""
+
+    def __init__(self, base_url: str = "https://feedback.example.test", timeout: float = 2.0) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def submit(self, answer_id: str, rating: int, key: str) -> dict[str, Any]:
+        """Record a rating; the same ``key`` must never record twice."""
+        body = {"answer_id": answer_id, "rating": rating}
+        headers = {"Idempotency-Key": key}
+        try:
+            resp = self.http.post("/v1/feedback", json=body, headers=headers)
+        except httpx.ReadTimeout:
+            log.warning("feedback timed out, retrying with the same key")
+            resp = self.http.post("/v1/feedback", json=body, headers=headers)
+        resp.raise_for_status()
+        return dict(resp.json())

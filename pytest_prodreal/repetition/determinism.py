@@ -202,7 +202,8 @@ def check_llm_requests_deterministic(
 
     groups: dict[str, list[tuple[int, Mapping[str, object]]]] = {}
     for n, (_, body) in enumerate(bodies):
-        key = "all requests" if group_by is None else _short_key(group_by(body))
+        # Group by the whole key: two long prompts may share their first 80 characters.
+        key = "all requests" if group_by is None else f"input {group_by(body)!r}"
         groups.setdefault(key, []).append((n, {k: v for k, v in body.items() if k not in ignore}))
     distinct: dict[str, int] = {}
     for key, members in groups.items():
@@ -223,7 +224,7 @@ def check_llm_requests_deterministic(
                     line += f"  (first difference at {where})"
                 lines.append(line)
             problems.append(
-                f"{key}: {len(variants)} different request bodies for the same input:\n    "
+                f"{_short(key)}: {len(variants)} different request bodies for the same input:\n    "
                 + "\n    ".join(lines)
             )
     result = LLMRequestCheck(
@@ -256,6 +257,5 @@ def check_llm_requests_deterministic(
     return result
 
 
-def _short_key(key: object) -> str:
-    text = repr(key)
-    return f"input {text if len(text) <= 80 else text[:79] + '…'}"
+def _short(text: str) -> str:
+    return text if len(text) <= 86 else text[:85] + "…"
