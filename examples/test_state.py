@@ -40,8 +40,8 @@ def test_concurrent_askers_agree(service: AnswerService) -> str:
 def test_the_answer_cache_policy(prodreal_clock: Any, search_route: Any) -> None:
     def make_cached(dependency: Any) -> Any:
         class LLM:  # the dependency plays the model
-            class chat:  # noqa: N801 - the openai SDK's shape
-                class completions:  # noqa: N801
+            class chat:
+                class completions:
                     @staticmethod
                     def create(**kwargs: Any) -> Any:
                         text = dependency(kwargs["messages"][-1]["content"])

@@ -21,7 +21,8 @@ def normalise_question(text: str) -> str:
     """Canonical form of a question: NFKC, no zero-width or control characters, single spaces,
     lower case, no trailing punctuation. The cache key and the retrieval query use it."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in " \t\n")
+    keep = " \t\n"
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in keep)
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip("?!. ")
 
@@ -179,7 +180,9 @@ class AnswerService:
 class FeedbackClient:
     """Posts answer feedback with an idempotency key, retrying once on a read timeout."""
 
-    def __init__(self, base_url: str = "https://feedback.example.test", timeout: float = 2.0) -> None:
+    def __init__(
+        self, base_url: str = "https://feedback.example.test", timeout: float = 2.0
+    ) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
 
     def submit(self, answer_id: str, rating: int, key: str) -> dict[str, Any]:
