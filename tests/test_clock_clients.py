@@ -254,9 +254,11 @@ async def test_openai_async_retries_overlap_in_virtual_time(prodreal_clock: Virt
             await client.chat.completions.create(model="m", messages=MESSAGES)
 
     await asyncio.gather(one(), one(), one())
-    # Three concurrent callers, each 3 attempts 3 s apart: 6 virtual seconds, not 18.
-    assert sorted(calls) == [0, 0, 0, 3, 3, 3, 6, 6, 6]
-    assert prodreal_clock.elapsed == 6.0
+    # Three concurrent callers, each 3 attempts 3 s apart: 6 virtual seconds, not 18. The SDK
+    # runs a little work in a thread on its first request, and real time flows (by design)
+    # while executor work is pending: allow those real milliseconds.
+    assert sorted(calls) == pytest.approx([0, 0, 0, 3, 3, 3, 6, 6, 6], abs=0.05)
+    assert prodreal_clock.elapsed == pytest.approx(6.0, abs=0.05)
 
 
 @pytest.mark.anyio
