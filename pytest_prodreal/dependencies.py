@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -488,47 +488,60 @@ def circuit_breaker(
     call log and moves the virtual clock. Create the breaker *after* the clock started.
     """
     n, cool, ck = _breaker_args(route, threshold, reset_timeout, calls, max_amplification, clock)
+    steps = _breaker_steps(route, n, cool, ck, probe_while_down)
+    try:
+        next(steps)
+        while True:
+            before = route.call_count
+            try:
+                call()
+                ok = True
+            except Exception:
+                ok = False
+            steps.send((route.call_count - before, ok))
+    except StopIteration as stop:
+        figures: dict[str, Any] = stop.value
+    finally:
+        steps.close()  # an interrupted check still brings the route back up
+    return _breaker_result(
+        route, threshold=threshold, n=n, cool=cool, max_amplification=max_amplification,
+        probe_while_down=probe_while_down, **figures,
+    )  # fmt: skip
 
-    def hits_of() -> tuple[int, bool]:
-        before = route.call_count
-        try:
-            call()
-        except Exception:
-            return route.call_count - before, False
-        return route.call_count - before, True
 
+def _breaker_steps(
+    route: Target, n: int, cool: float, ck: Any, probe_while_down: bool
+) -> Generator[None, tuple[int, bool], dict[str, Any]]:
+    """The breaker protocol, written once for the sync and async drivers.
+
+    Each ``yield`` asks the driver to make one logical call and send back how many calls reached
+    the dependency and whether the call succeeded; the return value is the figures.
+    """
     hits: list[int] = []
     route.down()
     try:
         for _ in range(n):
-            hits.append(hits_of()[0])
+            hits.append((yield)[0])
         probe_down: int | None = None
         reopened = True
         if probe_while_down:
             ck.advance(cool + 0.001)
-            probe_down = hits_of()[0]
-            reopened = hits_of()[0] == 0
+            probe_down = (yield)[0]
+            reopened = (yield)[0] == 0
     finally:
         route.up()
     ck.advance(cool + 0.001)
-    probe, ok1 = hits_of()
-    after, ok2 = hits_of()
-
-    return _breaker_result(
-        route,
-        threshold=threshold,
-        n=n,
-        cool=cool,
-        hits=hits,
-        probe_down=probe_down,
-        reopened=reopened,
-        probe=probe,
-        ok1=ok1,
-        after=after,
-        ok2=ok2,
-        max_amplification=max_amplification,
-        probe_while_down=probe_while_down,
-    )
+    probe, ok1 = yield
+    after, ok2 = yield
+    return {
+        "hits": hits,
+        "probe_down": probe_down,
+        "reopened": reopened,
+        "probe": probe,
+        "ok1": ok1,
+        "after": after,
+        "ok2": ok2,
+    }
 
 
 async def async_circuit_breaker(
@@ -544,47 +557,25 @@ async def async_circuit_breaker(
 ) -> CircuitBreakerResult:
     """The coroutine twin of :func:`circuit_breaker`, for an async ``call`` (aiobreaker...)."""
     n, cool, ck = _breaker_args(route, threshold, reset_timeout, calls, max_amplification, clock)
-
-    async def hits_of() -> tuple[int, bool]:
-        before = route.call_count
-        try:
-            await call()
-        except Exception:
-            return route.call_count - before, False
-        return route.call_count - before, True
-
-    hits: list[int] = []
-    route.down()
+    steps = _breaker_steps(route, n, cool, ck, probe_while_down)
     try:
-        for _ in range(n):
-            hits.append((await hits_of())[0])
-        probe_down: int | None = None
-        reopened = True
-        if probe_while_down:
-            ck.advance(cool + 0.001)
-            probe_down = (await hits_of())[0]
-            reopened = (await hits_of())[0] == 0
+        next(steps)
+        while True:
+            before = route.call_count
+            try:
+                await call()
+                ok = True
+            except Exception:
+                ok = False
+            steps.send((route.call_count - before, ok))
+    except StopIteration as stop:
+        figures: dict[str, Any] = stop.value
     finally:
-        route.up()
-    ck.advance(cool + 0.001)
-    probe, ok1 = await hits_of()
-    after, ok2 = await hits_of()
-
+        steps.close()  # an interrupted check still brings the route back up
     return _breaker_result(
-        route,
-        threshold=threshold,
-        n=n,
-        cool=cool,
-        hits=hits,
-        probe_down=probe_down,
-        reopened=reopened,
-        probe=probe,
-        ok1=ok1,
-        after=after,
-        ok2=ok2,
-        max_amplification=max_amplification,
-        probe_while_down=probe_while_down,
-    )
+        route, threshold=threshold, n=n, cool=cool, max_amplification=max_amplification,
+        probe_while_down=probe_while_down, **figures,
+    )  # fmt: skip
 
 
 def _breaker_result(
