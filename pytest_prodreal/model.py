@@ -16,6 +16,7 @@ from functools import cached_property
 
 from .errors import InvalidArgument
 from .evidence import Evidence
+from .gates import Gates
 from .taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuilder
 
 __all__ = [
@@ -180,29 +181,6 @@ class RemedyResult:
             Status.DECLARED: self.declared_by,
             Status.MISSING: (),
         }[self.status]
-
-
-@dataclass(frozen=True)
-class Gates:
-    """The CI gates: required ids (categories expand to their remedies) and a cap on unchecked."""
-
-    require: tuple[str, ...] = ()
-    max_unchecked: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_unchecked is not None and (
-            isinstance(self.max_unchecked, bool)
-            or not isinstance(self.max_unchecked, int)
-            or self.max_unchecked < 0
-        ):
-            raise InvalidArgument(
-                f"max_unchecked must be a whole number >= 0, got {self.max_unchecked!r}"
-            )
-
-    @property
-    def any(self) -> bool:
-        """Whether any gate is set."""
-        return bool(self.require) or self.max_unchecked is not None
 
 
 def _merge_taxonomies(a: Taxonomy, b: Taxonomy) -> Taxonomy:

@@ -12,10 +12,8 @@ from collections.abc import Generator
 
 import pytest
 
-from ._glue.collect import EvidenceCollector
 from ._glue.fixtures import prodreal_random, prodreal_seed
 from ._glue.markers import MARKER_HELP, DeclaredIdsError, declared_ids
-from ._glue.reporting import finish_session, terminal_summary
 from ._glue.settings import add_options, check_writable, parse_settings
 from ._glue.state import STATE_KEY, SessionState
 from .errors import InvalidArgument
@@ -106,12 +104,12 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in _GLUE_PLUGINS:
         module = config.pluginmanager.get_plugin(name)
         state.marker_validators.update(getattr(module, "MARKER_VALIDATORS", {}))
-        activate = getattr(module, "activate_for", None)
-        if activate is not None:
-            state.activators.append(activate)
     config.stash[STATE_KEY] = state
     _set_known_remedies(frozenset(r.id for r in taxonomy.remedies))
     if active:
+        # Imported here: a session that asks for no report or gate never loads the report model.
+        from ._glue.collect import EvidenceCollector
+
         config.pluginmanager.register(EvidenceCollector(state), _COLLECTOR)
     if workerinput is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(state), _XDIST)
@@ -134,7 +132,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    """Fail collection of a module whose tests carry an unknown ``prodreal`` id."""
+    """Fail collection of a module whose tests carry a bad ``prodreal`` (or other) marker.
+
+    It also notes which markers and fixtures the collected tests use, so that each part's
+    per-test hooks are registered only when needed (see ``pytest_collection_modifyitems``).
+    """
     report = yield
     if report.outcome != "passed" or not report.result:
         return report
@@ -146,7 +148,11 @@ def pytest_make_collect_report(
         if not isinstance(node, pytest.Item):
             continue
         # One walk over the node's marks, then only the validators of marks it carries.
-        for mark in {m.name: m for m in reversed(list(node.iter_markers()))}.values():
+        marks = {m.name: m for m in reversed(list(node.iter_markers()))}
+        if state:
+            state.seen_markers.update(marks)
+            state.seen_fixtures.update(getattr(node, "fixturenames", ()))
+        for mark in marks.values():
             try:
                 if mark.name == "prodreal":
                     declared_ids(node, taxonomy)
@@ -162,11 +168,20 @@ def pytest_make_collect_report(
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Let each part register its per-test hooks, only if a selected test needs them."""
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """Register a part's per-test hooks only if a collected test uses its fixture or marker."""
     state = config.stash.get(STATE_KEY, None)
-    for activate in state.activators if state else ():
-        activate(config, items)
+    if state is None:
+        return
+    for name in _GLUE_PLUGINS:
+        module = config.pluginmanager.get_plugin(name)
+        needed = getattr(module, "NEEDED_BY", None)
+        hooks = getattr(module, "PerTestHooks", None)
+        hooks_name = f"{name}.per-test"
+        if needed is None or hooks is None or config.pluginmanager.has_plugin(hooks_name):
+            continue
+        if needed["fixtures"] & state.seen_fixtures or needed["markers"] & state.seen_markers:
+            config.pluginmanager.register(hooks(), hooks_name)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -174,15 +189,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     state = config.stash.get(STATE_KEY, None)
     collector = config.pluginmanager.get_plugin(_COLLECTOR)
-    if state is None or state.is_worker or not isinstance(collector, EvidenceCollector):
+    if state is None or state.is_worker or collector is None or config.option.collectonly:
         return
-    if config.option.collectonly:
-        return
+    from ._glue.reporting import finish_session
+
     finish_session(session, state, collector)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the checklist and gate results."""
     state = terminalreporter.config.stash.get(STATE_KEY, None)
-    if state is not None and not state.is_worker:
+    if state is not None and not state.is_worker and state.report is not None:
+        from ._glue.reporting import terminal_summary
+
         terminal_summary(terminalreporter, state)

@@ -7,7 +7,6 @@ conftest files extend the taxonomy through the ``pytest_prodreal_taxonomy`` hook
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -99,6 +98,8 @@ class Taxonomy:
 
     def suggest(self, bad: str) -> str | None:
         """The closest valid id to ``bad``, or ``None`` if nothing is close."""
+        import difflib  # only on the error path
+
         hits = difflib.get_close_matches(bad.lower(), self.ids, n=1, cutoff=0.6)
         return hits[0] if hits else None
 

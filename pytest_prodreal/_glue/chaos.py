@@ -47,17 +47,11 @@ def chaos(
         ch.stop(check=not request.node.stash.get(_FAILED_KEY, False))
 
 
-_HOOKS_NAME = "prodreal-chaos-hooks"
+#: The plugin registers :class:`PerTestHooks` only when a collected test uses the fixture.
+NEEDED_BY = {"fixtures": frozenset({"chaos"}), "markers": frozenset()}
 
 
-def activate_for(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Register the per-test hook only when a collected test uses the ``chaos`` fixture."""
-    needed = any("chaos" in getattr(item, "fixturenames", ()) for item in items)
-    if needed and not config.pluginmanager.has_plugin(_HOOKS_NAME):
-        config.pluginmanager.register(_ChaosHooks(), _HOOKS_NAME)
-
-
-class _ChaosHooks:
+class PerTestHooks:
     """Attach the realised fault schedule to the reports of failing chaos tests."""
 
     @pytest.hookimpl(wrapper=True)

@@ -72,25 +72,15 @@ def validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
     _marker_start(item.nodeid, marker)
 
 
-def activate_for(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Register the per-test hooks only when a collected test uses the clock.
-
-    So a suite that never uses it pays nothing per test (the plugin calls this once, after
-    collection).
-    """
-    if any(_uses_clock(item) for item in items) and not config.pluginmanager.has_plugin(
-        _HOOKS_NAME
-    ):
-        config.pluginmanager.register(_ClockHooks(), _HOOKS_NAME)
-
-
-_HOOKS_NAME = "prodreal-clock-hooks"
+#: The plugin registers :class:`_ClockHooks` only when a collected test uses one of these, so a
+#: suite that never uses the clock pays nothing per test.
+NEEDED_BY = {"fixtures": frozenset({_FIXTURE}), "markers": frozenset({_MARKER})}
 
 #: Marker name -> validator; the plugin runs it at collection for items carrying the marker.
 MARKER_VALIDATORS = {_MARKER: validate_marker}
 
 
-class _ClockHooks:
+class PerTestHooks:
     """Start the clock before a clock test's first fixture; stop it after its last teardown."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -101,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Check ``prodreal_corpus`` markers; parametrize ``prodreal_traffic`` tests with their rows."""
+    names = {m.name for m in metafunc.definition.iter_markers()}
+    if "prodreal_corpus" not in names and "prodreal_traffic" not in names:
+        return  # one walk over the marks for the (usual) test that uses neither
     corpus_marker = metafunc.definition.get_closest_marker("prodreal_corpus")
     if corpus_marker is not None:
         _check_corpus_marker(metafunc, corpus_marker)
@@ -256,17 +259,12 @@ def failure_corpus(request: pytest.FixtureRequest) -> TestCorpus:
 
 
 _MARKERS = ("prodreal_traffic", "prodreal_corpus")
-_HOOKS_NAME = "prodreal-inputs-hooks"
+
+#: The plugin registers :class:`PerTestHooks` only when a collected test carries a marker.
+NEEDED_BY = {"fixtures": frozenset(), "markers": frozenset(_MARKERS)}
 
 
-def activate_for(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Register the per-test hook only when a collected test carries one of our markers."""
-    needed = any(item.get_closest_marker(m) is not None for item in items for m in _MARKERS)
-    if needed and not config.pluginmanager.has_plugin(_HOOKS_NAME):
-        config.pluginmanager.register(_InputsHooks(), _HOOKS_NAME)
-
-
-class _InputsHooks:
+class PerTestHooks:
     """The per-test hook of the ``prodreal_traffic`` and ``prodreal_corpus`` markers."""
 
     @pytest.hookimpl(wrapper=True)

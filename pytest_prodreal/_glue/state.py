@@ -35,14 +35,14 @@ class SessionState:
     written: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gate_failures: list[str] = field(default_factory=list)
-    # From the glue modules: marker name -> validator run at collection, and the functions
-    # that register per-test hooks once collection shows a test needs them.
+    # From the glue modules: marker name -> validator run at collection.
     marker_validators: dict[str, Callable[[pytest.Item, pytest.Mark], None]] = field(
         default_factory=dict
     )
-    activators: list[Callable[[pytest.Config, list[pytest.Item]], None]] = field(
-        default_factory=list
-    )
+    # Marker and fixture names the collected tests use: the glue modules' per-test hooks are
+    # registered after collection only when one of their names shows up here.
+    seen_markers: set[str] = field(default_factory=set)
+    seen_fixtures: set[str] = field(default_factory=set)
 
 
 STATE_KEY = pytest.StashKey[SessionState]()

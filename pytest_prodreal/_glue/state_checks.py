@@ -92,15 +92,8 @@ def validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
         raise pytest.Collector.CollectError(f"{item.nodeid}: {exc}") from None
 
 
-def activate_for(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Register the per-test hook only when a collected test carries the marker."""
-    if any(item.get_closest_marker(_MARKER) is not None for item in items) and not (
-        config.pluginmanager.has_plugin(_HOOKS_NAME)
-    ):
-        config.pluginmanager.register(_ConcurrentHooks(), _HOOKS_NAME)
-
-
-_HOOKS_NAME = "prodreal-concurrent-hooks"
+#: The plugin registers :class:`PerTestHooks` only when a collected test carries the marker.
+NEEDED_BY = {"fixtures": frozenset(), "markers": frozenset({_MARKER})}
 
 #: Marker name -> validator; the plugin runs it at collection for items carrying the marker.
 MARKER_VALIDATORS = {_MARKER: validate_marker}
@@ -179,7 +172,7 @@ def _tasks(function: Callable[..., Any], spec: ConcurrentSpec, label: str) -> Ca
     return run_concurrently
 
 
-class _ConcurrentHooks:
+class PerTestHooks:
     """The per-test hook of the ``prodreal_concurrent`` marker."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
