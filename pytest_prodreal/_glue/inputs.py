@@ -101,9 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Check ``prodreal_corpus`` markers; parametrize ``prodreal_traffic`` tests with their rows."""
-    names = {m.name for m in metafunc.definition.iter_markers()}
-    if "prodreal_corpus" not in names and "prodreal_traffic" not in names:
-        return  # one walk over the marks for the (usual) test that uses neither
+    keywords = metafunc.definition.keywords  # marker names, from the function up to the module
+    if "prodreal_corpus" not in keywords and "prodreal_traffic" not in keywords:
+        return  # cheap dictionary lookups for the (usual) test that uses neither
     corpus_marker = metafunc.definition.get_closest_marker("prodreal_corpus")
     if corpus_marker is not None:
         _check_corpus_marker(metafunc, corpus_marker)
