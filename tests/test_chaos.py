@@ -565,7 +565,7 @@ async def test_concurrent_async_latency_overlaps_and_app_timeouts_fire(prodreal_
         await asyncio.gather(*(client.get(URL) for _ in range(3)))
         assert prodreal_clock.elapsed - t0 == pytest.approx(5)  # overlapped, as in production
         t1 = prodreal_clock.elapsed
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.get(URL), 2)  # the app's own deadline cuts in at 2 s
         assert prodreal_clock.elapsed - t1 == pytest.approx(2)
     assert "CancelledError (cancelled by the client while waiting)" in chaos.format_schedule()
