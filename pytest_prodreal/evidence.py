@@ -232,6 +232,10 @@ def _install_sink(sink: EvidenceSink | None) -> EvidenceSink | None:
     return prev
 
 
-def _set_known_remedies(ids: frozenset[str] | None) -> None:
-    """Glue-only: the remedy ids of this session's taxonomy (hooks included)."""
-    _RUNTIME.known_remedies = ids
+def _set_known_remedies(ids: frozenset[str] | None) -> frozenset[str] | None:
+    """Glue-only: set the remedy ids of this session's taxonomy (hooks included).
+
+    Returns the previous ones, so a nested session (pytester) can put them back.
+    """
+    prev, _RUNTIME.known_remedies = _RUNTIME.known_remedies, ids
+    return prev

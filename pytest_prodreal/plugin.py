@@ -105,7 +105,7 @@ def pytest_configure(config: pytest.Config) -> None:
         module = config.pluginmanager.get_plugin(name)
         state.marker_validators.update(getattr(module, "MARKER_VALIDATORS", {}))
     config.stash[STATE_KEY] = state
-    _set_known_remedies(frozenset(r.id for r in taxonomy.remedies))
+    state.outer_known_remedies = _set_known_remedies(frozenset(r.id for r in taxonomy.remedies))
     if active:
         # Imported here: a session that asks for no report or gate never loads the report model.
         from ._glue.collect import EvidenceCollector
@@ -116,8 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Forget the session's remedy ids (pytester runs many sessions in one process)."""
-    _set_known_remedies(None)
+    """Put back the remedy ids of any outer session (pytester runs sessions in one process)."""
+    state = config.stash.get(STATE_KEY, None)
+    _set_known_remedies(state.outer_known_remedies if state else None)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -35,6 +35,8 @@ class SessionState:
     written: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gate_failures: list[str] = field(default_factory=list)
+    # The remedy ids an enclosing session had registered, restored at unconfigure.
+    outer_known_remedies: frozenset[str] | None = None
     # From the glue modules: marker name -> validator run at collection.
     marker_validators: dict[str, Callable[[pytest.Item, pytest.Mark], None]] = field(
         default_factory=dict
