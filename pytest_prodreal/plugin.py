@@ -145,11 +145,25 @@ def pytest_make_collect_report(
     taxonomy = state.taxonomy if state else DEFAULT_TAXONOMY
     validators = state.marker_validators if state else {}
     problems: list[str] = []
+    # An item's marks are its own plus its collector's chain, which is the same for every item
+    # of this report: walk the chain once per collector, not once per item.
+    inherited: dict[str, pytest.Mark] | None = None
     for node in report.result:
         if not isinstance(node, pytest.Item):
             continue
-        # One walk over the node's marks, then only the validators of marks it carries.
-        marks = {m.name: m for m in reversed(list(node.iter_markers()))}
+        if inherited is None:
+            inherited = {}
+            for m in collector.iter_markers():
+                inherited.setdefault(m.name, m)
+        marks: dict[str, pytest.Mark] = {}
+        if node.parent is collector:
+            for m in node.own_markers:
+                marks.setdefault(m.name, m)
+            for name, m in inherited.items():
+                marks.setdefault(name, m)
+        else:  # an item another plugin hung elsewhere: walk its own chain
+            for m in node.iter_markers():
+                marks.setdefault(m.name, m)
         if state:
             state.seen_markers.update(marks)
             state.seen_fixtures.update(getattr(node, "fixturenames", ()))

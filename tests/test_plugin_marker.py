@@ -78,3 +78,34 @@ def test_bad_marker_fails_collection(
     assert result.ret == expected_ret
     result.stdout.fnmatch_lines(["*ERROR collecting test_bad.py*", expected])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_inherited_marks_of_other_parts_are_seen_and_validated(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # Marks on the module and the class reach their tests: the clock is on (an hour of sleep
+    # takes no time), and a bad class-level mark of another part fails collection.
+    pytester.makepyfile(
+        test_mod="""
+        import time
+        import pytest
+
+        pytestmark = pytest.mark.prodreal_clock
+
+        class TestSleepy:
+            def test_hour(self):
+                start = time.monotonic()
+                time.sleep(3600)
+                assert time.monotonic() - start == 3600
+
+        @pytest.mark.prodreal_concurrent(n=0)
+        class TestBad:
+            def test_x(self):
+                pass
+        """
+    )
+    result = pytester.runpytest("test_mod.py::TestSleepy", *xdist_args)
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest("test_mod.py", *xdist_args)
+    assert result.ret != pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*test_mod.py::TestBad::test_x: prodreal_concurrent: n must be*"])
