@@ -93,15 +93,21 @@ class Breaker:
 
 
 class SearchClient:
-    """Calls the search API with a per-request timeout and up to two retries with back-off."""
+    """Calls the search API with a per-request timeout and up to three retries with back-off.
+
+    Three retries, not two: under the ``flaky_network`` scenario (about 15 % of attempts fail)
+    two retries left ~0.4 % of questions unanswered, which broke the 99 % SLO in ~4 % of runs.
+    """
+
+    attempts = 4
 
     def __init__(self, base_url: str = "https://search.example.test", timeout: float = 2.0) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
 
     def search(self, query: str) -> list[dict[str, Any]]:
-        """Top hits for ``query``; raises after three failed attempts."""
+        """Top hits for ``query``; raises after ``attempts`` failed attempts."""
         delay = 0.2
-        for attempt in range(3):
+        for attempt in range(self.attempts):
             try:
                 resp = self.http.get("/v1/search", params={"q": query, "k": 3})
                 resp.raise_for_status()
@@ -111,7 +117,7 @@ class SearchClient:
                 return list(hits)
             except (httpx.TransportError, httpx.HTTPStatusError, KeyError, ValueError) as exc:
                 log.warning("search attempt %d failed: %s", attempt + 1, exc)
-                if attempt == 2:
+                if attempt == self.attempts - 1:
                     raise
                 time.sleep(delay)
                 delay *= 2
