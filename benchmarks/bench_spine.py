@@ -115,8 +115,8 @@ def marked_report_overhead_ratio() -> dict[str, object]:
 def report_build_10k_s() -> dict[str, object]:
     from pytest_prodreal._atomic import write_text_atomic
     from pytest_prodreal.evidence import Evidence
-    from pytest_prodreal.model import RunInfo, RunReport, TestRecord
-    from pytest_prodreal.render import render_json, render_term
+    from pytest_prodreal.report.model import RunInfo, RunReport, TestRecord
+    from pytest_prodreal.report.render import render_json, render_term
     from pytest_prodreal.taxonomy import DEFAULT_TAXONOMY
 
     remedies = [r.id for r in DEFAULT_TAXONOMY.remedies]

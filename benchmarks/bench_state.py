@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from pytest_prodreal.repetition import repeat
+from pytest_prodreal.state import repeat
 
 CALLS = 10_000
 THREADS = 16

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from ragsvc import Answer, AnswerService, FeedbackClient, TTLCache, normalise_question
 
-from pytest_prodreal.repetition import (
+from pytest_prodreal.state import (
     LoseResponses,
     check_caching_policy,
     check_idempotency,

@@ -19,7 +19,7 @@ from .taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuil
 
 if TYPE_CHECKING:
     from .chaos import SCENARIOS, Chaos
-    from .clock import ClockError, VirtualClock, current_clock
+    from .clock._virtual import ClockError, VirtualClock, current_clock
     from .dependencies import (
         async_circuit_breaker,
         async_graceful_degradation,
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         assert_invariant,
         load_traffic,
     )
-    from .repetition import (
+    from .state import (
         FakeDependency,
         LoseResponses,
         Outcomes,
@@ -72,16 +72,16 @@ _LAZY = {
     "ClockError": "clock",
     "VirtualClock": "clock",
     "current_clock": "clock",
-    "FakeDependency": "repetition",
-    "LoseResponses": "repetition",
-    "Outcomes": "repetition",
-    "acheck_caching_policy": "repetition",
-    "acheck_idempotency": "repetition",
-    "arepeat": "repetition",
-    "check_caching_policy": "repetition",
-    "check_idempotency": "repetition",
-    "check_llm_requests_deterministic": "repetition",
-    "repeat": "repetition",
+    "FakeDependency": "state",
+    "LoseResponses": "state",
+    "Outcomes": "state",
+    "acheck_caching_policy": "state",
+    "acheck_idempotency": "state",
+    "arepeat": "state",
+    "check_caching_policy": "state",
+    "check_idempotency": "state",
+    "check_llm_requests_deterministic": "state",
+    "repeat": "state",
 }
 
 

@@ -1,8 +1,8 @@
-"""``python -m pytest_prodreal``: see :mod:`pytest_prodreal.combine`."""
+"""``python -m pytest_prodreal``: see :mod:`pytest_prodreal.report.combine`."""
 
 from __future__ import annotations
 
-from .combine import main
+from .report.combine import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -15,7 +15,7 @@ import pytest
 from ._glue.fixtures import prodreal_random, prodreal_seed
 from ._glue.markers import MARKER_HELP, DeclaredIdsError, declared_ids
 from ._glue.settings import add_options, check_writable, parse_settings
-from ._glue.state import STATE_KEY, SessionState
+from ._glue.session import STATE_KEY, SessionState
 from .errors import InvalidArgument
 from .evidence import _set_known_remedies
 from .seeding import fresh_seed
@@ -30,7 +30,7 @@ _GLUE_PLUGINS: tuple[str, ...] = (
     "pytest_prodreal._glue.clock",
     "pytest_prodreal._glue.chaos",
     "pytest_prodreal._glue.inputs",
-    "pytest_prodreal._glue.state_checks",
+    "pytest_prodreal._glue.state",
 )
 _COLLECTOR = "prodreal-collector"
 _XDIST = "prodreal-xdist"

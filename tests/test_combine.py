@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_prodreal.combine import main
+from pytest_prodreal.report.combine import main
 from pytest_prodreal.evidence import Evidence
-from pytest_prodreal.model import RunInfo, RunReport, TestRecord
+from pytest_prodreal.report.model import RunInfo, RunReport, TestRecord
 
 
 def shard(path: Path, seed: int, records: list[TestRecord]) -> Path:

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_prodreal import DEFAULT_TAXONOMY, Evidence, InvalidArgument, TaxonomyBuilder
-from pytest_prodreal.model import Gates, RunInfo, RunReport, Status, TestRecord
-from pytest_prodreal.render import render_html, render_json, render_markdown, render_term
+from pytest_prodreal.report.model import Gates, RunInfo, RunReport, Status, TestRecord
+from pytest_prodreal.report.render import render_html, render_json, render_markdown, render_term
 
 REMEDIES = [r.id for r in DEFAULT_TAXONOMY.remedies]
-SCHEMA = json.loads(files("pytest_prodreal").joinpath("schema/report-v1.schema.json").read_text())
+SCHEMA = json.loads(files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text())
 
 evidence_st = st.builds(
     Evidence,

@@ -111,9 +111,9 @@ def test_importing_the_package_is_light() -> None:
 def test_every_public_name_resolves_and_heavy_parts_load_lazily() -> None:
     code = (
         "import sys, pytest_prodreal as p\n"
-        "assert 'pytest_prodreal.repetition' not in sys.modules\n"
+        "assert 'pytest_prodreal.state' not in sys.modules\n"
         "missing = [n for n in p.__all__ if getattr(p, n, None) is None]\n"
-        "assert 'pytest_prodreal.repetition' in sys.modules\n"
+        "assert 'pytest_prodreal.state' in sys.modules\n"
         "print(missing)\n"
         "try:\n    p.no_such_name\nexcept AttributeError as e:\n    print(e)\n"
     )

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from pytest_prodreal import InvalidArgument, collecting_evidence
-from pytest_prodreal.repetition import (
+from pytest_prodreal.state import (
     DependencyFailed,
     FakeDependency,
     LoseResponses,

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from pytest_prodreal import InvalidArgument, collecting_evidence
-from pytest_prodreal.repetition import Outcomes, arepeat, repeat
+from pytest_prodreal.state import Outcomes, arepeat, repeat
 
 
 def test_sequential_runs_one_at_a_time_in_order() -> None:

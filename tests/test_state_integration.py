@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pytest_prodreal import collecting_evidence
-from pytest_prodreal.repetition import (
+from pytest_prodreal.state import (
     FakeDependency,
     LoseResponses,
     arepeat,

@@ -204,9 +204,9 @@ def test_library_and_glue_import_nothing_heavy() -> None:
 
     code = (
         "import sys\n"
-        "import pytest_prodreal.repetition\n"
+        "import pytest_prodreal.state\n"
         "assert 'pytest' not in sys.modules and '_pytest' not in sys.modules\n"
-        "import pytest_prodreal._glue.state_checks\n"
+        "import pytest_prodreal._glue.state\n"
         "heavy = ('respx', 'httpx', 'freezegun', 'hypothesis', 'faker', 'openai')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

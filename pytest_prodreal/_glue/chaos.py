@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .state import get_state
+from .session import get_state
 
 if TYPE_CHECKING:
     from ..chaos import Chaos

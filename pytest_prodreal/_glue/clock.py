@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ..clock import VirtualClock
+from ..clock._virtual import VirtualClock
 
 __all__ = ["prodreal_clock"]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from ..evidence import Evidence, EvidenceSink, _install_sink
-from ..model import TestRecord
+from ..report.model import TestRecord
 from .markers import DeclaredIdsError, declared_ids
-from .state import SessionState
+from .session import SessionState
 
 __all__ = ["EvidenceCollector", "TestAccumulator"]
 

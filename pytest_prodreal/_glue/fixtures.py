@@ -7,7 +7,7 @@ import random
 import pytest
 
 from ..seeding import derive_seed
-from .state import get_state
+from .session import get_state
 
 __all__ = ["prodreal_random", "prodreal_seed"]
 

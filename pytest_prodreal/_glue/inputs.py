@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..seeding import derive_seed
-from .state import STATE_KEY
+from .session import STATE_KEY
 
 if TYPE_CHECKING:
     from ..inputs.failure_corpus import CorpusEntry, FailureCorpus

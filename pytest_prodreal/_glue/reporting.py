@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from .._atomic import append_text, write_text_atomic
-from ..model import RunInfo, RunReport
-from ..render import render_html, render_json, render_markdown, render_term
+from ..report.model import RunInfo, RunReport
+from ..report.render import render_html, render_json, render_markdown, render_term
 from .collect import EvidenceCollector
 from .settings import Settings
-from .state import SessionState
+from .session import SessionState
 
 __all__ = ["finish_session", "terminal_summary"]
 
@@ -79,7 +79,7 @@ def finish_session(
 
 
 def _term_text(report: RunReport, gates: object) -> str:
-    from ..model import Gates
+    from ..report.model import Gates
 
     lines = render_term(report, gates if isinstance(gates, Gates) else None, verbose=1)
     return "\n".join(text for text, _ in lines) + "\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ..errors import InvalidArgument
-from ..gates import Gates
+from ..report.gates import Gates
 from ..taxonomy import Taxonomy
 
 __all__ = ["REPORT_TYPES", "ReportTarget", "Settings", "add_options", "parse_settings"]

@@ -1,55 +1,198 @@
-"""The one home for per-session state, behind a typed ``pytest.StashKey``."""
+"""pytest glue for the ``state`` category: the ``prodreal_concurrent`` marker.
+
+``@pytest.mark.prodreal_concurrent(n=8)`` runs the whole test body ``n`` times at once (threads
+for a sync test, tasks on the test's event loop for an async one) behind a start barrier, and
+fails if any run fails or if the runs returned different values. The runs share the test's
+fixtures (one ``tmp_path``, one client): that sharing is what exposes races.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import inspect
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from ..model import RunReport
-    from .settings import Settings
+    from ..state import Outcomes
 
-__all__ = ["STATE_KEY", "SessionState", "get_state"]
+__all__ = ["ConcurrentSpec", "concurrent_spec"]
 
-
-@dataclass
-class SessionState:
-    """What one pytest session of pytest-prodreal knows.
-
-    ``active`` is true when a report or a gate was asked for (on the controller, or passed down
-    to an xdist worker): only then are per-test hooks registered, which keeps the plugin inert.
-    """
-
-    seed: int
-    taxonomy: Taxonomy = DEFAULT_TAXONOMY
-    settings: Settings | None = None
-    active: bool = False
-    is_worker: bool = False
-    workers: set[str] = field(default_factory=set)
-    report: RunReport | None = None
-    written: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    gate_failures: list[str] = field(default_factory=list)
-    # The remedy ids an enclosing session had registered, restored at unconfigure.
-    outer_known_remedies: frozenset[str] | None = None
-    # From the glue modules: marker name -> validator run at collection.
-    marker_validators: dict[str, Callable[[pytest.Item, pytest.Mark], None]] = field(
-        default_factory=dict
-    )
-    # Marker and fixture names the collected tests use: the glue modules' per-test hooks are
-    # registered after collection only when one of their names shows up here.
-    seen_markers: set[str] = field(default_factory=set)
-    seen_fixtures: set[str] = field(default_factory=set)
+_MARKER = "prodreal_concurrent"
+_MARKER_HELP = (
+    f"{_MARKER}(n=8, *, concurrency=None, timeout=60.0): run the test body n times concurrently "
+    "(threads; tasks for async tests) and fail if any run fails or the runs return different "
+    "values. Records determinism evidence."
+)
 
 
-STATE_KEY = pytest.StashKey[SessionState]()
+class ConcurrentSpec:
+    """The validated arguments of one ``prodreal_concurrent`` marker."""
+
+    __slots__ = ("concurrency", "n", "timeout")
+
+    def __init__(self, n: int, concurrency: int | None, timeout: float) -> None:
+        self.n = n
+        self.concurrency = concurrency
+        self.timeout = timeout
 
 
-def get_state(config: pytest.Config) -> SessionState:
-    """The session state (raises ``KeyError`` if the plugin is not configured)."""
-    return config.stash[STATE_KEY]
+def concurrent_spec(mark: pytest.Mark) -> ConcurrentSpec:
+    """Validate a ``prodreal_concurrent`` mark (raises ``InvalidArgument`` naming the fix)."""
+    args = list(mark.args)
+    kwargs = dict(mark.kwargs)
+    if len(args) > 1:
+        raise InvalidArgument(
+            f"{_MARKER} takes at most one positional argument (n), got {len(args)}: "
+            "write prodreal_concurrent(n=8, concurrency=4, timeout=60)"
+        )
+    if args:
+        if "n" in kwargs:
+            raise InvalidArgument(f"{_MARKER}: n given both positionally and by name")
+        kwargs["n"] = args[0]
+    unknown = sorted(set(kwargs) - {"n", "concurrency", "timeout"})
+    if unknown:
+        raise InvalidArgument(
+            f"{_MARKER}: unknown argument(s) {', '.join(unknown)}; valid: n, concurrency, timeout"
+        )
+    n = kwargs.get("n", 8)
+    concurrency = kwargs.get("concurrency")
+    timeout = kwargs.get("timeout", 60.0)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidArgument(
+            f"{_MARKER}: n must be a positive integer (how many concurrent runs), got {n!r}"
+        )
+    if concurrency is not None and (
+        isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
+    ):
+        raise InvalidArgument(
+            f"{_MARKER}: concurrency must be a positive integer or None (all n at once), "
+            f"got {concurrency!r}"
+        )
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise InvalidArgument(
+            f"{_MARKER}: timeout must be a positive number of seconds per run, got {timeout!r}"
+        )
+    return ConcurrentSpec(n, concurrency, float(timeout))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker."""
+    config.addinivalue_line("markers", _MARKER_HELP)
+
+
+def validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
+    """Reject a malformed ``prodreal_concurrent`` marker (the plugin calls this at collection)."""
+    try:
+        concurrent_spec(marker)
+    except InvalidArgument as exc:
+        raise pytest.Collector.CollectError(f"{item.nodeid}: {exc}") from None
+
+
+#: The plugin registers :class:`PerTestHooks` only when a collected test carries the marker.
+NEEDED_BY = {"fixtures": frozenset(), "markers": frozenset({_MARKER})}
+
+#: Marker name -> validator; the plugin runs it at collection for items carrying the marker.
+MARKER_VALIDATORS = {_MARKER: validate_marker}
+
+
+def _summarize(outcomes: Outcomes) -> None:
+    """Fail the test (recording evidence) unless every run passed and all agreed."""
+    from ..evidence import _record_if_in_test
+
+    __tracebackhide__ = True
+    failed = [o for o in outcomes if not o.ok]
+    if failed and len(failed) == len(outcomes):
+        # Every run skipped (or xfailed) itself: so does the test as a whole.
+        errors = [o.error for o in failed]
+        for outcome_exception in (pytest.skip.Exception, pytest.xfail.Exception):
+            if all(isinstance(e, outcome_exception) for e in errors):
+                raise errors[0]  # type: ignore[misc]
+    if failed:
+        _record_if_in_test(
+            "determinism",
+            held=False,
+            figures={
+                "runs": len(outcomes),
+                "failed_runs": len(failed),
+                "timeouts": outcomes.timeouts,
+                "concurrency": outcomes.concurrency,
+            },
+            summary=f"{outcomes.header()}: {len(failed)} failed",
+            check=_MARKER,
+        )
+        first = next((o.error for o in failed if o.error is not None), None)
+        message = (
+            f"{len(failed)} of {len(outcomes)} concurrent runs of the test body failed\n"
+            f"{outcomes.describe()}"
+        )
+        raise AssertionError(message) from first
+    # Every run passed: the runs must also agree on what they returned (usually None).
+    outcomes.assert_deterministic()
+
+
+def _threaded(
+    function: Callable[..., Any], spec: ConcurrentSpec, label: str
+) -> Callable[..., None]:
+    from ..state import repeat
+
+    def run_concurrently(**funcargs: Any) -> None:
+        __tracebackhide__ = True
+        outcomes = repeat(
+            function,
+            spec.n,
+            concurrency=spec.concurrency,
+            timeout=spec.timeout,
+            kwargs=funcargs,
+            label=label,
+        )
+        _summarize(outcomes)
+
+    return run_concurrently
+
+
+def _tasks(function: Callable[..., Any], spec: ConcurrentSpec, label: str) -> Callable[..., Any]:
+    from ..state import arepeat
+
+    async def run_concurrently(**funcargs: Any) -> None:
+        __tracebackhide__ = True
+        outcomes = await arepeat(
+            function,
+            spec.n,
+            concurrency=spec.concurrency,
+            timeout=spec.timeout,
+            kwargs=funcargs,
+            label=label,
+        )
+        _summarize(outcomes)
+
+    return run_concurrently
+
+
+class PerTestHooks:
+    """The per-test hook of the ``prodreal_concurrent`` marker."""
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        """Run a ``prodreal_concurrent`` test's body n times at once; other tests are untouched."""
+        mark = item.get_closest_marker(_MARKER) if isinstance(item, pytest.Function) else None
+        if mark is None:
+            return (yield)
+        __tracebackhide__ = True
+        assert isinstance(item, pytest.Function)
+        spec = concurrent_spec(mark)
+        original = item.obj
+        label = f"{_MARKER} {item.name}"
+        # Swap the test function before ``runtest`` reads it: pytest (or pytest-asyncio, which wraps
+        # coroutines at that point) then calls the fan-out with the test's fixture values.
+        if inspect.iscoroutinefunction(original):
+            item.obj = _tasks(original, spec, label)
+        else:
+            item.obj = _threaded(original, spec, label)
+        try:
+            return (yield)
+        finally:
+            item.obj = original

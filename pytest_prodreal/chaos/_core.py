@@ -17,7 +17,7 @@ from ._log import ChaosCall, ScheduleEntry
 from ._route import CallableRoute, Target
 
 if TYPE_CHECKING:
-    from ..clock import VirtualClock
+    from ..clock._virtual import VirtualClock
     from ._http import HttpRoute
     from ._transport import ChaosRouter
 
@@ -337,7 +337,7 @@ class Chaos:
         if self._running:
             raise InvalidArgument("this Chaos is already running: start it once")
         if self._clock is None:
-            from ..clock import current_clock
+            from ..clock._virtual import current_clock
 
             self._clock = current_clock()
         self._t0 = self._clock_now()

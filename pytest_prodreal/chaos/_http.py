@@ -24,7 +24,7 @@ from ._faults import BAD_PAYLOADS, NETWORK_FAULTS, STREAM_FAULTS, check_count, c
 from ._faults import check_seconds as _secs
 from ._log import ChaosCall
 from ._route import FaultKind, Rule, Target
-from ._state import RateLimit, Stream, TokenAuthority, client_timeout, transport_error
+from ._routestate import RateLimit, Stream, TokenAuthority, client_timeout, transport_error
 from ._transport import ChaosRouter
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from ..evidence import FigureValue
 
 if TYPE_CHECKING:
     from ..chaos import Target
-    from ..clock import VirtualClock
+    from ..clock._virtual import VirtualClock
 from ._common import CircuitBreakerResult, _check_budget, _finish, _resolve
 
 

@@ -12,7 +12,7 @@ from ..evidence import FigureValue
 
 if TYPE_CHECKING:
     from ..chaos import Chaos
-    from ..clock import VirtualClock
+    from ..clock._virtual import VirtualClock
 from ._common import (
     DegradationResult,
     TimeBudgetResult,

@@ -13,7 +13,7 @@ from ..evidence import FigureValue, _record_if_in_test
 
 if TYPE_CHECKING:
     from ..chaos import Chaos
-    from ..clock import VirtualClock
+    from ..clock._virtual import VirtualClock
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class CircuitBreakerResult(_Check):
 
 def _resolve(chaos: Chaos | None, clock: VirtualClock | None) -> tuple[Any, Any]:
     from ..chaos import current_chaos
-    from ..clock import current_clock
+    from ..clock._virtual import current_clock
 
     ch = chaos if chaos is not None else current_chaos()
     ck = clock if clock is not None else (ch.clock if ch is not None else None)

@@ -1,53 +1,8 @@
-"""The ``state`` category: repeat-runners and the determinism, idempotency and caching checks.
+"""Deprecated import path: the state category's library is ``pytest_prodreal.state`` (0.2.0).
 
-Why "repetition": every check here repeats something — the same call N times (determinism), the
-same request under one idempotency key (idempotency), the same lookups over time and under load
-(caching policy) — and the name does not clash with the plugin's own session state.
-
-Library layer: imports no pytest; works from a script (evidence is recorded only inside a test
-or a ``collecting_evidence()`` block).
+Everything public is re-exported here, so ``from pytest_prodreal.repetition import repeat``
+keeps working.
 """
 
-from __future__ import annotations
-
-from ._outcomes import Outcome, OutcomeGroup, OutcomeKind, Outcomes
-from .caching import (
-    CachingPolicyResult,
-    DependencyFailed,
-    FakeDependency,
-    acheck_caching_policy,
-    check_caching_policy,
-)
-from .determinism import LLMRequestCheck, check_llm_requests_deterministic
-from .idempotency import (
-    IdempotencyResult,
-    IdempotencyScenario,
-    LoseResponses,
-    ResponseLost,
-    acheck_idempotency,
-    check_idempotency,
-)
-from .runner import Mode, arepeat, repeat
-
-__all__ = [
-    "CachingPolicyResult",
-    "DependencyFailed",
-    "FakeDependency",
-    "IdempotencyResult",
-    "IdempotencyScenario",
-    "LLMRequestCheck",
-    "LoseResponses",
-    "Mode",
-    "Outcome",
-    "OutcomeGroup",
-    "OutcomeKind",
-    "Outcomes",
-    "ResponseLost",
-    "acheck_caching_policy",
-    "acheck_idempotency",
-    "arepeat",
-    "check_caching_policy",
-    "check_idempotency",
-    "check_llm_requests_deterministic",
-    "repeat",
-]
+from ..state import *  # noqa: F403
+from ..state import __all__ as __all__

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 from ._validate import check_bounds, check_size
 
 __all__ = [

@@ -33,20 +33,20 @@ from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidArgument, ProdrealError
+from ..errors import InvalidArgument, ProdrealError
 
 if TYPE_CHECKING:  # asyncio is imported when a clock starts: the plugin loads this module early
-    from ._aio import VirtualTimeEventLoop, run
+    from ._loop import VirtualTimeEventLoop, run
 
 __all__ = ["ClockError", "VirtualClock", "VirtualTimeEventLoop", "current_clock", "run"]
 
 
 def __getattr__(name: str) -> Any:
-    # The event loop lives in ``_aio`` (it imports asyncio); it is loaded on first use.
+    # The event loop lives in ``_loop`` (it imports asyncio); it is loaded on first use.
     if name in ("VirtualTimeEventLoop", "run"):
-        from . import _aio
+        from . import _loop
 
-        return getattr(_aio, name)
+        return getattr(_loop, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -367,8 +367,8 @@ class VirtualClock:
             self._origin = freeze.factory()
             # Event loops created while the clock runs (asyncio.run, asyncio.Runner, the
             # pytest-asyncio and anyio runners) are virtual; other loops fall back to real
-            # timers and virtual sleeps rather than hang (see _aio).
-            from ._aio import _patch_asyncio
+            # timers and virtual sleeps rather than hang (see _loop).
+            from ._loop import _patch_asyncio
 
             self._undo_asyncio = _patch_asyncio()
             _active = self
@@ -461,7 +461,7 @@ class VirtualClock:
         value = _check_seconds("sleep length", seconds)
         import asyncio
 
-        from ._aio import VirtualTimeEventLoop
+        from ._loop import VirtualTimeEventLoop
 
         loop = asyncio.get_running_loop()
         if isinstance(loop, VirtualTimeEventLoop) and self.active and current_clock() is self:

@@ -13,9 +13,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
-from ..inputs import _data
-from ..inputs.perturbations import KindsArg, Perturber
+from ...errors import InvalidArgument
+from .. import _data
+from ..perturbations import KindsArg, Perturber
 from ._validate import check_bounds, check_size, text_strategy
 
 __all__ = [

@@ -120,8 +120,8 @@ def _runs_text(runs: tuple[int, ...]) -> str:
 class Outcomes(Sequence[Outcome]):
     """The outcomes of repeated runs of one callable, in run order, with grouping and checks.
 
-    Returned by :func:`~pytest_prodreal.repetition.repeat` and
-    :func:`~pytest_prodreal.repetition.arepeat`; a sequence of :class:`Outcome`.
+    Returned by :func:`~pytest_prodreal.state.repeat` and
+    :func:`~pytest_prodreal.state.arepeat`; a sequence of :class:`Outcome`.
     """
 
     def __init__(

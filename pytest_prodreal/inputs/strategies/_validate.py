@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 
 __all__ = ["check_bounds", "check_size", "text_strategy"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
-from ..inputs.shadow_traffic import Sample, load_traffic
+from ...errors import InvalidArgument
+from ..shadow_traffic import Sample, load_traffic
 
 __all__ = ["shadow_traffic"]
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from .clock import VirtualClock, current_clock
+from ._virtual import VirtualClock, current_clock
 
 __all__ = ["VirtualTimeEventLoop", "run"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
-from ..inputs.perturbations import Step, split_code
+from ...errors import InvalidArgument
+from ..perturbations import Step, split_code
 from ._validate import check_bounds, check_size
 
 __all__ = ["JSON_DAMAGE", "example_from_schema", "messy_json"]

@@ -1,0 +1,436 @@
+"""The report model: what a run proved, remedy by remedy, and the launch verdict.
+
+Pure data, no pytest. A :class:`RunReport` is built from per-test :class:`TestRecord` objects
+(pytest's reports on the controller, or JSON files from CI shards) and merged with
+:meth:`RunReport.merge`, which is associative and commutative: shards may be combined in any order
+and grouping. Statuses are derived, never stored, so a merged report is judged afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+
+from ..errors import InvalidArgument
+from ..evidence import Evidence
+from .gates import Gates
+from ..taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuilder
+
+__all__ = [
+    "LAUNCH_RULE_MAX_UNCHECKED",
+    "OUTCOMES",
+    "SCHEMA_VERSION",
+    "Gates",
+    "RemedyResult",
+    "RunInfo",
+    "RunReport",
+    "Status",
+    "TestRecord",
+]
+
+#: Version of the JSON report's schema (``pytest_prodreal/report/schema/report-v1.schema.json``).
+SCHEMA_VERSION = 1
+
+#: The seed's launch rule: three or more unchecked items means not ready to launch.
+LAUNCH_RULE_MAX_UNCHECKED = 2
+
+#: A test's outcome, as the report names it.
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+
+# When two shards report the same test, the more telling outcome wins: a failure anywhere is a
+# failure, and a pass beats a skip (a test skipped on one platform but run on another).
+_RANK = {"skipped": 0, "xfailed": 1, "xpassed": 2, "passed": 3, "failed": 4, "error": 5}
+
+
+class Status(str, Enum):
+    """A remedy's status. Only ``VERIFIED`` counts towards readiness and gates."""
+
+    VERIFIED = "verified"  # a passing test holds passing evidence
+    FAILING = "failing"  # some evidence says the check did not hold
+    DECLARED = "declared"  # marked, or evidence from a test that did not pass; nothing verified
+    MISSING = "missing"  # nothing at all
+
+
+def _canon(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    """What one test declared (marker ids), recorded (evidence) and how it ended."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    nodeid: str
+    outcome: str
+    declared: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    duration: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.outcome not in _RANK:
+            raise InvalidArgument(
+                f"test {self.nodeid!r}: outcome must be one of {', '.join(OUTCOMES)}, "
+                f"got {self.outcome!r}"
+            )
+        object.__setattr__(self, "declared", tuple(sorted(set(self.declared))))
+        if len(self.evidence) > 1:  # a canonical order makes merging commutative
+            object.__setattr__(
+                self, "evidence", tuple(sorted(self.evidence, key=lambda e: _canon(e.to_json())))
+            )
+        else:
+            object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    def merge(self, other: TestRecord) -> TestRecord:
+        """Combine two records of the same test (from two shards or reruns)."""
+        if other.nodeid != self.nodeid:
+            raise InvalidArgument(f"cannot merge {self.nodeid!r} with {other.nodeid!r}")
+        outcome = max(self.outcome, other.outcome, key=_RANK.__getitem__)
+        return TestRecord(
+            nodeid=self.nodeid,
+            outcome=outcome,
+            declared=self.declared + other.declared,
+            evidence=self.evidence + other.evidence,
+            duration=max(self.duration, other.duration),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON data (the report's ``tests[]`` items)."""
+        return {
+            "nodeid": self.nodeid,
+            "outcome": self.outcome,
+            "declared": list(self.declared),
+            "evidence": [e.to_json() for e in self.evidence],
+            "duration": round(self.duration, 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> TestRecord:
+        """Rebuild from :meth:`to_json` output (raises ``InvalidArgument``)."""
+        if not isinstance(data, dict):
+            raise InvalidArgument("each test must be a JSON object")
+        try:
+            return cls(
+                nodeid=str(data["nodeid"]),
+                outcome=str(data["outcome"]),
+                declared=tuple(str(d) for d in data.get("declared", ())),
+                evidence=tuple(Evidence.from_json(e) for e in data.get("evidence", ())),
+                duration=float(data.get("duration", 0.0)),
+            )
+        except KeyError as exc:
+            raise InvalidArgument(f"a test is missing the {exc.args[0]!r} field") from None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Where one run (one shard, or one plain/xdist session) came from."""
+
+    seed: int | None
+    python: str = ""
+    pytest: str = ""
+    pytest_prodreal: str = ""
+    platform: str = ""
+    workers: int = 0  # pytest-xdist workers; 0 for a run without xdist
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON data (the report's ``runs[]`` items)."""
+        return {
+            "seed": self.seed,
+            "python": self.python,
+            "pytest": self.pytest,
+            "pytest_prodreal": self.pytest_prodreal,
+            "platform": self.platform,
+            "workers": self.workers,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RunInfo:
+        """Rebuild from :meth:`to_json` output (raises ``InvalidArgument``)."""
+        if not isinstance(data, dict):
+            raise InvalidArgument("each run must be a JSON object")
+        seed = data.get("seed")
+        return cls(
+            seed=None if seed is None else int(seed),
+            python=str(data.get("python", "")),
+            pytest=str(data.get("pytest", "")),
+            pytest_prodreal=str(data.get("pytest_prodreal", "")),
+            platform=str(data.get("platform", "")),
+            workers=int(data.get("workers", 0) or 0),
+        )
+
+
+@dataclass(frozen=True)
+class RemedyResult:
+    """One remedy's derived status and the tests behind it."""
+
+    remedy: Remedy
+    status: Status
+    verified_by: tuple[str, ...] = ()
+    failing_by: tuple[str, ...] = ()
+    declared_by: tuple[str, ...] = ()
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        """The tests that explain the status (failing, verified or declaring ones)."""
+        return {
+            Status.FAILING: self.failing_by,
+            Status.VERIFIED: self.verified_by,
+            Status.DECLARED: self.declared_by,
+            Status.MISSING: (),
+        }[self.status]
+
+
+def _merge_taxonomies(a: Taxonomy, b: Taxonomy) -> Taxonomy:
+    """Union of two taxonomies, ordered so that the result ignores argument order.
+
+    The default categories and remedies keep their order; others follow sorted by id. Where two
+    reports disagree on a title, the smaller text wins (any fixed rule would do).
+    """
+    cats: dict[str, tuple[str, str]] = {}
+    rems: dict[str, Remedy] = {}
+    for tax in (a, b):
+        for c in tax.categories:
+            prev = cats.get(c.id)
+            cats[c.id] = min(prev, (c.title, c.description)) if prev else (c.title, c.description)
+            for r in c.remedies:
+                old = rems.get(r.id)
+                rems[r.id] = min(old, r, key=_remedy_key) if old else r
+    default_cats = [c.id for c in DEFAULT_TAXONOMY.categories]
+    default_rems = [r.id for r in DEFAULT_TAXONOMY.remedies]
+    cat_order = [c for c in default_cats if c in cats] + sorted(set(cats) - set(default_cats))
+    rem_order = [r for r in default_rems if r in rems] + sorted(set(rems) - set(default_rems))
+    builder = TaxonomyBuilder()
+    for cid in cat_order:
+        builder.add_category(cid, *cats[cid])
+    for rid in rem_order:
+        r = rems[rid]
+        builder.add_remedy(
+            r.category if r.category in cats else cat_order[0], rid, r.title, r.description
+        )
+    return builder.build()
+
+
+def _remedy_key(r: Remedy) -> tuple[str, str, str]:
+    return (r.category, r.title, r.description)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything a run (or a combination of shards) proved, with derived statuses.
+
+    Build one with :meth:`from_records`, merge with :meth:`merge`, serialise with
+    :meth:`to_json` / :meth:`from_json`.
+    """
+
+    taxonomy: Taxonomy = DEFAULT_TAXONOMY
+    runs: tuple[RunInfo, ...] = ()
+    tests: Mapping[str, TestRecord] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[TestRecord],
+        *,
+        taxonomy: Taxonomy = DEFAULT_TAXONOMY,
+        runs: Sequence[RunInfo] = (),
+    ) -> RunReport:
+        """A report of one run from its test records (same node id twice: merged)."""
+        tests: dict[str, TestRecord] = {}
+        for rec in records:
+            prev = tests.get(rec.nodeid)
+            tests[rec.nodeid] = prev.merge(rec) if prev else rec
+        return cls(
+            taxonomy=taxonomy,
+            runs=tuple(sorted(runs, key=lambda r: _canon(r.to_json()))),
+            tests=dict(sorted(tests.items())),
+        )
+
+    def merge(self, other: RunReport) -> RunReport:
+        """Combine two reports (shards). Associative and commutative."""
+        return RunReport.from_records(
+            list(self.tests.values()) + list(other.tests.values()),
+            taxonomy=_merge_taxonomies(self.taxonomy, other.taxonomy),
+            runs=self.runs + other.runs,
+        )
+
+    # -- derived views -------------------------------------------------------------------
+
+    def remedy_results(self) -> list[RemedyResult]:
+        """Each remedy's status, in taxonomy order."""
+        return list(self._remedy_results)
+
+    @cached_property
+    def _remedy_results(self) -> tuple[RemedyResult, ...]:
+        # Derived once per report: reports are immutable, and every renderer asks for it.
+        verified: dict[str, set[str]] = {}
+        failing: dict[str, set[str]] = {}
+        declared: dict[str, set[str]] = {}
+        for rec in self.tests.values():
+            for ev in rec.evidence:
+                if not ev.held:
+                    failing.setdefault(ev.remedy, set()).add(rec.nodeid)
+                elif rec.outcome == "passed":
+                    verified.setdefault(ev.remedy, set()).add(rec.nodeid)
+                else:
+                    # It ran, but a test that failed, was skipped or xfailed verifies nothing.
+                    declared.setdefault(ev.remedy, set()).add(rec.nodeid)
+            for xid in rec.declared:
+                if self.taxonomy.is_remedy(xid):
+                    declared.setdefault(xid, set()).add(rec.nodeid)
+        out = []
+        for rem in self.taxonomy.remedies:
+            v = tuple(sorted(verified.get(rem.id, ())))
+            f = tuple(sorted(failing.get(rem.id, ())))
+            d = tuple(sorted(declared.get(rem.id, set()) - set(v) - set(f)))
+            status = (
+                Status.FAILING
+                if f
+                else Status.VERIFIED
+                if v
+                else Status.DECLARED
+                if d
+                else Status.MISSING
+            )
+            out.append(RemedyResult(rem, status, v, f, d))
+        return tuple(out)
+
+    def category_declared_by(self, category: Category) -> tuple[str, ...]:
+        """Tests marked with the category id itself."""
+        return tuple(sorted(n for n, r in self.tests.items() if category.id in r.declared))
+
+    def unchecked(self) -> list[RemedyResult]:
+        """Remedies that are not verified."""
+        return [r for r in self.remedy_results() if r.status is not Status.VERIFIED]
+
+    def counts(self) -> dict[str, int]:
+        """How many remedies have each status."""
+        out = {s.value: 0 for s in Status}
+        for r in self.remedy_results():
+            out[r.status.value] += 1
+        return out
+
+    def ready(self, max_unchecked: int = LAUNCH_RULE_MAX_UNCHECKED) -> bool:
+        """The launch verdict: at most ``max_unchecked`` remedies not verified."""
+        return len(self.unchecked()) <= max_unchecked
+
+    def gate_failures(self, gates: Gates) -> list[str]:
+        """One line per unmet gate item; empty when every gate holds.
+
+        Raises :class:`InvalidArgument` for a required id the taxonomy does not know.
+        """
+        lines: list[str] = []
+        if not gates.any:
+            return lines
+        results = {r.remedy.id: r for r in self.remedy_results()}
+        required = self._resolve_required(gates.require)
+        for rid, via in required:
+            res = results[rid]
+            if res.status is Status.VERIFIED:
+                continue
+            why = {
+                Status.FAILING: f"failing in {_few(res.failing_by)}",
+                Status.DECLARED: f"declared only, no passing evidence ({_few(res.declared_by)})",
+                Status.MISSING: "missing: no test marks it or records evidence for it",
+            }[res.status]
+            origin = f" (required via {via!r})" if via != rid else ""
+            lines.append(f"required remedy {rid!r}{origin} is not verified: {why}")
+        if gates.max_unchecked is not None:
+            unchecked = [r.remedy.id for r in results.values() if r.status is not Status.VERIFIED]
+            if len(unchecked) > gates.max_unchecked:
+                lines.append(
+                    f"{len(unchecked)} remedies are not verified, more than max-unchecked="
+                    f"{gates.max_unchecked} allows: {', '.join(unchecked)}"
+                )
+        return lines
+
+    def _resolve_required(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for xid in ids:
+            if xid == "all":
+                for r in self.taxonomy.remedies:
+                    seen.setdefault(r.id, "all")
+            elif self.taxonomy.is_category(xid):
+                for r in self.taxonomy.category(xid).remedies:
+                    seen.setdefault(r.id, xid)
+            elif self.taxonomy.is_remedy(xid):
+                seen[xid] = xid
+            else:
+                raise InvalidArgument(self.taxonomy.unknown_id_message(xid))
+        order = [r.id for r in self.taxonomy.remedies]
+        return sorted(seen.items(), key=lambda kv: order.index(kv[0]))
+
+    # -- JSON ------------------------------------------------------------------------------
+
+    def to_json(self, gates: Gates | None = None) -> dict[str, object]:
+        """The versioned JSON document (see ``docs/report-schema.md``)."""
+        from .. import __version__
+
+        results = self.remedy_results()
+        counts = self.counts()
+        unchecked = len(results) - counts["verified"]
+        gates = gates or Gates()
+        return {
+            "schema": "pytest-prodreal/report",
+            "schema_version": SCHEMA_VERSION,
+            "generator": f"pytest-prodreal {__version__}",
+            "runs": [r.to_json() for r in self.runs],
+            "taxonomy": self.taxonomy.to_json(),
+            "summary": {
+                "remedies": len(results),
+                **counts,
+                "unchecked": unchecked,
+                "launch_rule_max_unchecked": LAUNCH_RULE_MAX_UNCHECKED,
+                "ready": unchecked <= LAUNCH_RULE_MAX_UNCHECKED,
+                "tests": len(self.tests),
+            },
+            "remedies": [
+                {
+                    "id": r.remedy.id,
+                    "category": r.remedy.category,
+                    "status": r.status.value,
+                    "verified_by": list(r.verified_by),
+                    "failing_by": list(r.failing_by),
+                    "declared_by": list(r.declared_by),
+                }
+                for r in results
+            ],
+            "gates": {
+                "require": list(gates.require),
+                "max_unchecked": gates.max_unchecked,
+                "failures": self.gate_failures(gates),
+            },
+            "tests": [t.to_json() for t in self.tests.values()],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RunReport:
+        """Rebuild from :meth:`to_json` output; derived members are ignored and recomputed.
+
+        Raises :class:`InvalidArgument` when the document is not a prodreal report of a schema
+        version this release reads.
+        """
+        if not isinstance(data, dict) or data.get("schema") != "pytest-prodreal/report":
+            raise InvalidArgument("not a pytest-prodreal JSON report (no 'schema' member)")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise InvalidArgument(
+                f"report schema_version {version!r} is not supported (this release reads "
+                f"{SCHEMA_VERSION}); combine reports made by the same pytest-prodreal release"
+            )
+        runs = data.get("runs", [])
+        tests = data.get("tests", [])
+        if not isinstance(runs, list) or not isinstance(tests, list):
+            raise InvalidArgument("'runs' and 'tests' must be lists")
+        return cls.from_records(
+            (TestRecord.from_json(t) for t in tests),
+            taxonomy=Taxonomy.from_json(data.get("taxonomy")),
+            runs=[RunInfo.from_json(r) for r in runs],
+        )
+
+
+def _few(nodeids: Sequence[str], n: int = 2) -> str:
+    shown = ", ".join(nodeids[:n])
+    return shown + (f" and {len(nodeids) - n} more" if len(nodeids) > n else "")
