@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_prodreal.report.combine import main
 from pytest_prodreal.evidence import Evidence
+from pytest_prodreal.report.combine import main
 from pytest_prodreal.report.model import RunInfo, RunReport, TestRecord
 
 

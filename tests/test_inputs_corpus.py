@@ -161,7 +161,8 @@ def test_corpus_dir_option_and_ini(pytester: pytest.Pytester) -> None:
         (
             [],
             "[pytest]\nprodreal_corpus = bogus\n",
-            "prodreal_corpus (ini): invalid value 'bogus'; choose one of record, replay, off",
+            "ini option 'prodreal_corpus': invalid value 'bogus'; "
+            "choose one of record, replay, off",
         ),
         (["--prodreal-corpus-dir=afile"], "", "'*afile' is a file, not a directory"),
     ],

@@ -13,7 +13,9 @@ from pytest_prodreal.report.model import Gates, RunInfo, RunReport, Status, Test
 from pytest_prodreal.report.render import render_html, render_json, render_markdown, render_term
 
 REMEDIES = [r.id for r in DEFAULT_TAXONOMY.remedies]
-SCHEMA = json.loads(files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text())
+SCHEMA = json.loads(
+    files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text()
+)
 
 evidence_st = st.builds(
     Evidence,

@@ -7,7 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-SCHEMA = json.loads(files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text())
+SCHEMA = json.loads(
+    files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text()
+)
 
 SUITE = """
 import pytest

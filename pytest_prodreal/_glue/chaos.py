@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .part import Part
 from .session import get_state
 
 if TYPE_CHECKING:
@@ -47,11 +48,7 @@ def chaos(
         ch.stop(check=not request.node.stash.get(_FAILED_KEY, False))
 
 
-#: The plugin registers :class:`PerTestHooks` only when a collected test uses the fixture.
-NEEDED_BY = {"fixtures": frozenset({"chaos"}), "markers": frozenset()}
-
-
-class PerTestHooks:
+class ChaosHooks:
     """Attach the realised fault schedule to the reports of failing chaos tests."""
 
     @pytest.hookimpl(wrapper=True)
@@ -74,3 +71,7 @@ class PerTestHooks:
             )
             report.sections.append((f"prodreal chaos ({report.when})", text))
         return report
+
+
+#: The chaos part: its hooks are registered only when a collected test uses the fixture.
+PART = Part(name="chaos", fixtures=frozenset({"chaos"}), per_test=ChaosHooks)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from ..clock._virtual import VirtualClock
+from .part import MarkerSpec, Part
 
 __all__ = ["prodreal_clock"]
 
@@ -28,14 +29,11 @@ _FIXTURE = "prodreal_clock"
 _MARKER = "prodreal_clock"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``prodreal_clock`` marker."""
-    config.addinivalue_line(
-        "markers",
-        f"{_MARKER}(start=None): run this test on the virtual clock (time.sleep, asyncio and "
-        "anyio sleeps and timers, time.time/monotonic/perf_counter and datetime all virtual); "
-        "start= a datetime (naive means UTC), default the real current second.",
-    )
+_MARKER_HELP = (
+    f"{_MARKER}(start=None): run this test on the virtual clock (time.sleep, asyncio and "
+    "anyio sleeps and timers, time.time/monotonic/perf_counter and datetime all virtual); "
+    "start= a datetime (naive means UTC), default the real current second."
+)
 
 
 def _uses_clock(item: pytest.Item) -> bool:
@@ -72,15 +70,7 @@ def validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
     _marker_start(item.nodeid, marker)
 
 
-#: The plugin registers :class:`_ClockHooks` only when a collected test uses one of these, so a
-#: suite that never uses the clock pays nothing per test.
-NEEDED_BY = {"fixtures": frozenset({_FIXTURE}), "markers": frozenset({_MARKER})}
-
-#: Marker name -> validator; the plugin runs it at collection for items carrying the marker.
-MARKER_VALIDATORS = {_MARKER: validate_marker}
-
-
-class PerTestHooks:
+class ClockHooks:
     """Start the clock before a clock test's first fixture; stop it after its last teardown."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -141,3 +131,13 @@ def prodreal_clock(request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
         yield own
     finally:
         own.stop()
+
+
+#: The clock part: :class:`ClockHooks` is registered only when a collected test uses the
+#: fixture or the marker, so a suite that never uses the clock pays nothing per test.
+PART = Part(
+    name="clock",
+    markers=(MarkerSpec(_MARKER, _MARKER_HELP, validate_marker),),
+    fixtures=frozenset({_FIXTURE}),
+    per_test=ClockHooks,
+)

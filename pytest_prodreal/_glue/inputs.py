@@ -14,29 +14,21 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..seeding import derive_seed
-from .session import STATE_KEY
+from .part import MarkerSpec, Part
+from .session import STATE_KEY, get_state
+from .settings import Settings
 
 if TYPE_CHECKING:
     from ..inputs.failure_corpus import CorpusEntry, FailureCorpus
 
 __all__ = ["TestCorpus", "failure_corpus"]
 
-_MODES = ("record", "replay", "off")
-_DIR_HELP = (
-    "directory holding the failure corpus, one JSON Lines file per test (relative to the "
-    "rootdir; default: prodreal-corpus)"
-)
-_MODE_HELP = (
-    "failure corpus mode: record (replay saved failures first, save new ones; the default), "
-    "replay (never write) or off"
-)
 _CORPUS_MARKER = (
     "prodreal_corpus(name=None): replay this @given test's saved failing examples first and save "
     "new failing examples to its failure corpus file (name= shares a file between tests)"
@@ -46,54 +38,6 @@ _TRAFFIC_MARKER = (
     "parametrize the test with recorded inputs from a JSONL or CSV file (path relative to the "
     "test file)"
 )
-
-
-@dataclass(frozen=True)
-class _Settings:
-    directory: Path
-    mode: str
-
-
-_SETTINGS = pytest.StashKey[_Settings]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--prodreal-corpus-dir`` and ``--prodreal-corpus`` with their ini twins."""
-    group = parser.getgroup("prodreal")
-    group.addoption(
-        "--prodreal-corpus-dir", dest="prodreal_corpus_dir", metavar="DIR", help=_DIR_HELP
-    )
-    group.addoption("--prodreal-corpus", dest="prodreal_corpus", metavar="MODE", help=_MODE_HELP)
-    parser.addini("prodreal_corpus_dir", _DIR_HELP, default="prodreal-corpus")
-    parser.addini("prodreal_corpus", _MODE_HELP, default="record")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the markers and check the corpus options."""
-    config.addinivalue_line("markers", _CORPUS_MARKER)
-    config.addinivalue_line("markers", _TRAFFIC_MARKER)
-    mode = config.getoption("prodreal_corpus", None)
-    name = "--prodreal-corpus"
-    if mode is None:
-        mode, name = str(config.getini("prodreal_corpus")), "prodreal_corpus (ini)"
-    if mode not in _MODES:
-        raise pytest.UsageError(
-            f"{name}: invalid value {mode!r}; choose one of {', '.join(_MODES)}"
-        )
-    raw = config.getoption("prodreal_corpus_dir", None) or str(config.getini("prodreal_corpus_dir"))
-    if not raw.strip():
-        raise pytest.UsageError(
-            "--prodreal-corpus-dir / prodreal_corpus_dir: must name a directory, got an empty value"
-        )
-    directory = Path(raw)
-    if not directory.is_absolute():
-        directory = config.rootpath / directory
-    if directory.exists() and not directory.is_dir():
-        raise pytest.UsageError(
-            f"--prodreal-corpus-dir / prodreal_corpus_dir: {str(directory)!r} is a file, "
-            "not a directory"
-        )
-    config.stash[_SETTINGS] = _Settings(directory, mode)
 
 
 # --- shadow traffic ---------------------------------------------------------------------------
@@ -239,9 +183,10 @@ class TestCorpus:
 def _corpus_for(item: pytest.Item, name: str | None) -> TestCorpus:
     from ..inputs.failure_corpus import FailureCorpus, corpus_file_for
 
-    settings = item.config.stash[_SETTINGS]
+    settings = get_state(item.config).settings or Settings()
     return TestCorpus(
-        FailureCorpus(corpus_file_for(settings.directory, item.nodeid, name)), settings.mode
+        FailureCorpus(corpus_file_for(settings.corpus_dir, item.nodeid, name)),
+        settings.corpus_mode,
     )
 
 
@@ -258,13 +203,7 @@ def failure_corpus(request: pytest.FixtureRequest) -> TestCorpus:
     return _corpus_for(request.node, name)
 
 
-_MARKERS = ("prodreal_traffic", "prodreal_corpus")
-
-#: The plugin registers :class:`PerTestHooks` only when a collected test carries a marker.
-NEEDED_BY = {"fixtures": frozenset(), "markers": frozenset(_MARKERS)}
-
-
-class PerTestHooks:
+class InputsHooks:
     """The per-test hook of the ``prodreal_traffic`` and ``prodreal_corpus`` markers."""
 
     @pytest.hookimpl(wrapper=True)
@@ -367,3 +306,15 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
             figures={"replayed": len(entries), "saved": saved, "mode": corpus.mode},
         )
     return outcome
+
+
+#: The inputs part: markers validated in ``pytest_generate_tests`` (they parametrize); the
+#: per-test hooks are registered only when a collected test carries one of them.
+PART = Part(
+    name="inputs",
+    markers=(
+        MarkerSpec("prodreal_corpus", _CORPUS_MARKER),
+        MarkerSpec("prodreal_traffic", _TRAFFIC_MARKER),
+    ),
+    per_test=InputsHooks,
+)

@@ -17,8 +17,8 @@ from .._atomic import append_text, write_text_atomic
 from ..report.model import RunInfo, RunReport
 from ..report.render import render_html, render_json, render_markdown, render_term
 from .collect import EvidenceCollector
-from .settings import Settings
 from .session import SessionState
+from .settings import Settings
 
 __all__ = ["finish_session", "terminal_summary"]
 

@@ -26,34 +26,72 @@ REPORT_TYPES: dict[str, str | None] = {
     "html": "prodreal-report.html",
 }
 
-# option name, ini key, ini type, help text. The ini twin of every option shares its help.
-_OPTIONS: tuple[tuple[str, str, str, str], ...] = (
-    (
+CORPUS_MODES = ("record", "replay", "off")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One row of the options table: a command-line option and its ini twin (same help)."""
+
+    flag: str
+    ini: str
+    ini_type: str
+    help: str
+    metavar: str = "N"
+    action: str = "store"  # "store", "append" (repeatable) or "report" (repeatable, bare = term)
+    ini_default: object = None
+
+
+#: Every option of every part. The ini twin of each option shares its help text.
+OPTIONS: tuple[Option, ...] = (
+    Option(
         "--prodreal-report",
         "prodreal_report",
         "args",
         "write the launch-readiness report: TYPE[:PATH], TYPE one of term, json, md, html; "
         "bare means term; repeatable (default paths: prodreal-report.json/.md/.html)",
+        metavar="TYPE[:PATH]",
+        action="report",
     ),
-    (
+    Option(
         "--prodreal-require",
         "prodreal_require",
         "args",
         "fail the run unless these comma-separated category or remedy ids (or 'all') are "
         "verified by passing tests with evidence",
+        metavar="IDS",
+        action="append",
     ),
-    (
+    Option(
         "--prodreal-max-unchecked",
         "prodreal_max_unchecked",
         "string",
         "fail the run when more than N remedies are not verified (the launch rule is N=2)",
     ),
-    (
+    Option(
         "--prodreal-seed",
         "prodreal_seed",
         "string",
         "the run seed (a whole number >= 0) every random choice of the plugin derives from; "
         "default: a fresh one per run, printed in the header",
+    ),
+    Option(
+        "--prodreal-corpus-dir",
+        "prodreal_corpus_dir",
+        "string",
+        "directory holding the failure corpus, one JSON Lines file per test (relative to the "
+        "rootdir; default: prodreal-corpus)",
+        metavar="DIR",
+        ini_default="prodreal-corpus",
+    ),
+    Option(
+        "--prodreal-corpus",
+        "prodreal_corpus",
+        "string",
+        "failure corpus mode: record (replay saved failures first, save new ones; the default), "
+        "replay (never write) or off",
+        metavar="MODE",
+        ini_default="record",
     ),
 )
 
@@ -74,6 +112,8 @@ class Settings:
     gates: Gates = field(default_factory=Gates)
     seed: int | None = None
     github_summary: bool = True
+    corpus_dir: Path = Path("prodreal-corpus")
+    corpus_mode: str = "record"
 
     @property
     def active(self) -> bool:
@@ -82,30 +122,30 @@ class Settings:
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """Register the options and ini keys."""
+    """Register the options and ini keys of :data:`OPTIONS`."""
     group = parser.getgroup("prodreal", "production-realism testing (pytest-prodreal)")
-    for opt, ini, ini_type, help_text in _OPTIONS:
-        if opt == "--prodreal-report":
+    for opt in OPTIONS:
+        if opt.action == "report":
             group.addoption(
-                opt,
+                opt.flag,
                 action="append",
                 nargs="?",
                 const="term",
                 default=None,
-                metavar="TYPE[:PATH]",
-                dest=ini,
-                help=help_text,
-            )
-        elif opt == "--prodreal-require":
-            group.addoption(
-                opt, action="append", default=None, metavar="IDS", dest=ini, help=help_text
+                metavar=opt.metavar,
+                dest=opt.ini,
+                help=opt.help,
             )
         else:
-            metavar = "N"
             group.addoption(
-                opt, action="store", default=None, metavar=metavar, dest=ini, help=help_text
+                opt.flag,
+                action=opt.action,
+                default=None,
+                metavar=opt.metavar,
+                dest=opt.ini,
+                help=opt.help,
             )
-        parser.addini(ini, help_text, type=ini_type)  # type: ignore[arg-type]
+        parser.addini(opt.ini, opt.help, type=opt.ini_type, default=opt.ini_default)  # type: ignore[arg-type]
     parser.addini(
         "prodreal_github_summary",
         "append the Markdown report to $GITHUB_STEP_SUMMARY when a report is written and that "
@@ -205,9 +245,29 @@ def parse_settings(config: pytest.Config, taxonomy: Taxonomy) -> Settings:
         gates = Gates(tuple(dict.fromkeys(require)), max_unchecked)
     except InvalidArgument as exc:  # pragma: no cover - _parse_int already checked
         raise pytest.UsageError(f"{mname}: {exc}") from None
+    corpus_dir, corpus_mode = _parse_corpus(config)
     return Settings(
         reports=tuple(reports),
         gates=gates,
         seed=seed,
         github_summary=bool(config.getini("prodreal_github_summary")),
+        corpus_dir=corpus_dir,
+        corpus_mode=corpus_mode,
     )
+
+
+def _parse_corpus(config: pytest.Config) -> tuple[Path, str]:
+    mode, name = _raw(config, "prodreal_corpus")
+    if mode not in CORPUS_MODES:
+        raise pytest.UsageError(
+            f"{name}: invalid value {mode!r}; choose one of {', '.join(CORPUS_MODES)}"
+        )
+    raw, dname = _raw(config, "prodreal_corpus_dir")
+    if not str(raw).strip():
+        raise pytest.UsageError(f"{dname}: must name a directory, got an empty value")
+    directory = Path(str(raw))
+    if not directory.is_absolute():
+        directory = config.rootpath / directory
+    if directory.exists() and not directory.is_dir():
+        raise pytest.UsageError(f"{dname}: {str(directory)!r} is a file, not a directory")
+    return directory, str(mode)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..errors import InvalidArgument
+from .part import MarkerSpec, Part
 
 if TYPE_CHECKING:
     from ..state import Outcomes
@@ -79,24 +80,12 @@ def concurrent_spec(mark: pytest.Mark) -> ConcurrentSpec:
     return ConcurrentSpec(n, concurrency, float(timeout))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker."""
-    config.addinivalue_line("markers", _MARKER_HELP)
-
-
 def validate_marker(item: pytest.Item, marker: pytest.Mark) -> None:
     """Reject a malformed ``prodreal_concurrent`` marker (the plugin calls this at collection)."""
     try:
         concurrent_spec(marker)
     except InvalidArgument as exc:
         raise pytest.Collector.CollectError(f"{item.nodeid}: {exc}") from None
-
-
-#: The plugin registers :class:`PerTestHooks` only when a collected test carries the marker.
-NEEDED_BY = {"fixtures": frozenset(), "markers": frozenset({_MARKER})}
-
-#: Marker name -> validator; the plugin runs it at collection for items carrying the marker.
-MARKER_VALIDATORS = {_MARKER: validate_marker}
 
 
 def _summarize(outcomes: Outcomes) -> None:
@@ -172,7 +161,7 @@ def _tasks(function: Callable[..., Any], spec: ConcurrentSpec, label: str) -> Ca
     return run_concurrently
 
 
-class PerTestHooks:
+class ConcurrentHooks:
     """The per-test hook of the ``prodreal_concurrent`` marker."""
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -196,3 +185,12 @@ class PerTestHooks:
             return (yield)
         finally:
             item.obj = original
+
+
+#: The state part: :class:`ConcurrentHooks` is registered only when a collected test carries
+#: ``prodreal_concurrent``.
+PART = Part(
+    name="state",
+    markers=(MarkerSpec(_MARKER, _MARKER_HELP, validate_marker),),
+    per_test=ConcurrentHooks,
+)

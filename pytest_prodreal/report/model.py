@@ -16,8 +16,8 @@ from functools import cached_property
 
 from ..errors import InvalidArgument
 from ..evidence import Evidence
-from .gates import Gates
 from ..taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuilder
+from .gates import Gates
 
 __all__ = [
     "LAUNCH_RULE_MAX_UNCHECKED",

@@ -1,4 +1,4 @@
-"""Render a :class:`~pytest_prodreal.report.model.RunReport`: terminal lines, JSON, Markdown and HTML.
+"""Render a :class:`~pytest_prodreal.report.model.RunReport`: terminal, JSON, Markdown, HTML.
 
 Library layer: no pytest. The terminal renderer returns ``(text, markup)`` pairs so the pytest
 glue can colour them with pytest's own terminal writer while scripts print them plainly.
