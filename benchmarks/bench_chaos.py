@@ -10,6 +10,7 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 # Real clocks kept in a container: freezegun rebinds module-level aliases of time functions.
 _REAL = {"perf": time.perf_counter}
@@ -21,8 +22,10 @@ def _now() -> float:
 
 def chaos_fixture_overhead_ms() -> dict[str, object]:
     """Setup + teardown of what the ``chaos`` fixture does (clock and chaos), median of 60."""
+    import aiohttp  # noqa: F401  (loaded: so every client patch is applied per chaos)
     import anthropic  # noqa: F401  (the goal is stated with both SDKs loaded)
     import openai  # noqa: F401
+    import requests  # noqa: F401
 
     from pytest_prodreal.chaos import Chaos
     from pytest_prodreal.clock import VirtualClock
@@ -48,7 +51,8 @@ def chaos_fixture_overhead_ms() -> dict[str, object]:
     return {
         "value": round(total, 3),
         "unit": "ms",
-        "goal": "<= 5 ms (setup + teardown of chaos and clock per test, openai+anthropic loaded)",
+        "goal": "<= 5 ms (setup + teardown of chaos and clock per test, openai+anthropic loaded, "
+        "httpx/httpx2/urllib3/aiohttp patches and the network guard applied)",
         "chaos_only_ms": round(chaos_only, 3),
     }
 
@@ -178,7 +182,133 @@ def virtual_to_wall_ratio() -> dict[str, object]:
     }
 
 
+def chaos_requests_vs_responses_ratio() -> dict[str, object]:
+    """Per request through ``requests``: a chaos route (latency, 503/429 mix) vs ``responses``."""
+    import requests
+    import responses
+
+    from pytest_prodreal.chaos import Chaos
+
+    url = "https://api.test/v1/items"
+    session = requests.Session()
+    n = 1500
+
+    def call() -> object:
+        return session.get(url, timeout=30)
+
+    def chaos_run() -> float:
+        with Chaos(seed=1, warn_unexercised=False) as chaos:
+            route = chaos.route("GET", url, json={"ok": True})
+            route.latency(median=0.05, p99=0.5).fault(503, rate=0.1).fault(429, rate=0.05)
+            return _per_request(call, n)
+
+    def responses_run() -> float:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            mock.add(responses.GET, url, json={"ok": True})
+            return _per_request(call, n)
+
+    ratios = [chaos_run() / responses_run() for _ in range(5)]
+    return {
+        "value": round(statistics.median(ratios), 3),
+        "unit": "ratio",
+        "goal": "<= 1.0 (requests: chaos route with latency + 503/429 mix vs a responses mock)",
+    }
+
+
+def chaos_aiohttp_vs_aioresponses_ratio() -> dict[str, object]:
+    """Per request through aiohttp: a chaos route (latency, 503/429 mix) vs ``aioresponses``."""
+    import asyncio
+    import types
+
+    import aiohttp
+    from aioresponses import aioresponses
+
+    from pytest_prodreal.chaos import Chaos
+
+    url = "https://api.test/v1/items"
+    n = 1000
+
+    async def per_request() -> float:
+        async with aiohttp.ClientSession() as session:
+
+            async def call() -> None:
+                async with session.get(url) as resp:
+                    await resp.read()
+
+            for _ in range(30):
+                await call()
+            t0 = _now()
+            for _ in range(n):
+                await call()
+            return (_now() - t0) / n
+
+    def chaos_run() -> float:
+        with Chaos(seed=1, warn_unexercised=False) as chaos:
+            route = chaos.route("GET", url, json={"ok": True})
+            route.latency(median=0.05, p99=0.5).fault(503, rate=0.1).fault(429, rate=0.05)
+            return asyncio.run(per_request())
+
+    class Compat(aiohttp.ClientResponse):
+        # aioresponses 0.7.9 builds responses without aiohttp 3.14's ``stream_writer``; this
+        # shim only supplies it, so the baseline is aioresponses' own code path.
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
+            super().__init__(*args, **kwargs)
+
+    def aioresponses_run() -> float:
+        with aioresponses() as mock:
+            mock.get(url, payload={"ok": True}, repeat=True, response_class=Compat)
+            return asyncio.run(per_request())
+
+    ratios = [chaos_run() / aioresponses_run() for _ in range(5)]
+    return {
+        "value": round(statistics.median(ratios), 3),
+        "unit": "ratio",
+        "goal": "<= 1.0 (aiohttp: chaos route with latency + 503/429 mix vs aioresponses)",
+    }
+
+
+def network_guard_overhead_ratio() -> dict[str, object]:
+    """Wall time of 2,000 trivial tests with ``--prodreal-network-guard`` vs without (best of 5)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "test_many.py").write_text(
+            "import pytest\n\n@pytest.mark.parametrize('i', range(2000))\n"
+            "def test_trivial(i):\n    assert i >= 0\n"
+        )
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+        def run(*extra: str) -> float:
+            t0 = _now()
+            subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
+                 "-p", "no:cacheprovider", *extra, "test_many.py"],
+                cwd=tmp, env=env, check=True, capture_output=True,
+            )  # fmt: skip
+            return _now() - t0
+
+        off, on = [], []
+        for _ in range(5):  # interleaved, so load changes hit both alike; best of 5 each
+            off.append(run())
+            on.append(run("--prodreal-network-guard"))
+    return {
+        "value": round(min(on) / min(off), 3),
+        "unit": "ratio",
+        "goal": "<= 1.05 (2,000 trivial tests, session-wide network guard on vs off)",
+        "off_s": round(min(off), 3),
+        "on_s": round(min(on), 3),
+    }
+
+
 BENCHMARKS: dict[str, Callable[[], dict[str, object]]] = {
+    "chaos_requests_vs_responses_ratio": chaos_requests_vs_responses_ratio,
+    "chaos_aiohttp_vs_aioresponses_ratio": chaos_aiohttp_vs_aioresponses_ratio,
+    "network_guard_overhead_ratio": network_guard_overhead_ratio,
     "chaos_fixture_overhead_ms": chaos_fixture_overhead_ms,
     "chaos_vs_respx_ratio": chaos_vs_respx_ratio,
     "virtual_to_wall_ratio": virtual_to_wall_ratio,

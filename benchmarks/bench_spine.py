@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 N_TESTS = 2_000
 ROUNDS = 11
@@ -150,8 +151,60 @@ def report_build_10k_s() -> dict[str, object]:
     }
 
 
+def _records_10k(subjects: tuple[str, ...] = ("",)) -> list[Any]:
+    from pytest_prodreal.evidence import Evidence
+    from pytest_prodreal.report.model import TestRecord
+    from pytest_prodreal.taxonomy import DEFAULT_TAXONOMY
+
+    remedies = [r.id for r in DEFAULT_TAXONOMY.remedies]
+    out: list[Any] = []
+    for i in range(10_000):
+        rid = remedies[i % 15]
+        figures: dict[str, float | int | str | None] = {"calls": i, "virtual_s": i / 7}
+        if rid == "slo":  # soak figures, so the latency and budget charts have data
+            figures |= {"scenario": f"s{i % 40}", "p50_s": 0.2, "p95_s": 0.9, "p99_s": 2.0,
+                        "max_s": 4.0, "budget_consumed": 0.3, "burn_rate_1h": 2.0}  # fmt: skip
+        if i % 17 == 0:
+            figures["fault_timeline"] = "0.5:search:timeout;2:llm:http_500"
+        out.append(
+            TestRecord(
+                nodeid=f"tests/test_{i // 100}.py::test_{i}",
+                outcome="passed" if i % 17 else "failed",
+                declared=(rid,),
+                evidence=(
+                    Evidence(rid, held=bool(i % 5), check="c", summary="s", figures=figures),
+                ),
+                duration=0.001,
+                subject=subjects[i % len(subjects)],
+            )
+        )
+    return out
+
+
+def report_html_10k_s() -> dict[str, object]:
+    from pytest_prodreal._atomic import write_text_atomic
+    from pytest_prodreal.report.model import RunInfo, RunReport
+    from pytest_prodreal.report.render import render_html
+
+    records = _records_10k(("demo", "prod"))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(5):
+            start = time.perf_counter()
+            report = RunReport.from_records(records, runs=[RunInfo(seed=1)])
+            write_text_atomic(Path(tmp) / "r.html", render_html(report))
+            times.append(time.perf_counter() - start)
+    return {
+        "value": round(statistics.median(times), 4),
+        "unit": "s",
+        "goal": "<= 1 (build + write the HTML report, two subjects, charts and embedded JSON, "
+        "for 10,000 tests with evidence)",
+    }
+
+
 BENCHMARKS = {
     "inert_overhead_ratio": inert_overhead_ratio,
     "marked_report_overhead_ratio": marked_report_overhead_ratio,
     "report_build_10k_s": report_build_10k_s,
+    "report_html_10k_s": report_html_10k_s,
 }

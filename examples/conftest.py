@@ -1,7 +1,14 @@
-"""Fixtures for the example suite: the RAG service wired to chaos routes.
+"""Fixtures of the example suite: two subjects, the demo and the production service.
 
-Every HTTP call the service makes (the search API through httpx, the LLM through the official
-openai SDK's default httpx2 client) goes to a ``chaos`` route: nothing reaches a network.
+Every test that takes ``service`` runs twice, once per subject: ``pytest.ini`` sets
+``prodreal_subject_param = service``, so each gets its own checklist and verdict. Every HTTP
+call either service makes (search through httpx, the LLM through the official openai SDK's
+default httpx2 client, feedback) goes to a ``chaos`` route: nothing reaches a network.
+
+The demo is *expected* to fail some checks — that is the point of the comparison. A test
+marked ``@pytest.mark.demo_fails("why")`` is ``xfail(strict=True)`` for the demo: the failing
+check still records failing evidence (so the demo's checklist shows it, with the fix), the
+main job's exit status stays 0, and a demo that starts passing fails the run.
 """
 
 from __future__ import annotations
@@ -9,58 +16,50 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ragsvc import AnswerService, Breaker, SearchClient, TTLCache
+from fakes import CHAT, SEARCH, FakeModel, FakeSearch
+from ragsvc import DemoService, ProductionService
 
-SEARCH = "https://search.example.test/v1/search"
-CHAT = "https://api.openai.com/v1/chat/completions"
-
-HITS = {
-    "hits": [
-        {"id": "d1", "text": "Paris is the capital and largest city of France."},
-        {"id": "d2", "text": "France is a country in Western Europe."},
-    ]
-}
+SUBJECTS = ("demo", "production")
 
 
-def completion(text: str) -> dict[str, Any]:
-    """A chat completion as the OpenAI API returns it."""
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-test",
-        "choices": [
-            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
-        ],
-    }
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the demo's expected failures as strict xfails (see the module docstring)."""
+    for item in items:
+        why = item.get_closest_marker("demo_fails")
+        callspec = getattr(item, "callspec", None)
+        if why is None or callspec is None or callspec.params.get("service") != "demo":
+            continue
+        reason = f"the demo is not production-ready: {why.args[0]}"
+        item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture
-def search_route(chaos: Any) -> Any:
+def search() -> FakeSearch:
+    """The search API's passages (tests may plant more)."""
+    return FakeSearch()
+
+
+@pytest.fixture
+def search_route(chaos: Any, search: FakeSearch) -> Any:
     """The search API, healthy until a test adds faults."""
-    return chaos.route("GET", SEARCH, name="search", json=HITS)
+    return chaos.route("GET", SEARCH, name="search", respond=search)
 
 
 @pytest.fixture
 def llm_route(chaos: Any) -> Any:
     """The LLM API (OpenAI chat completions), healthy until a test adds faults."""
-    return chaos.route("POST", CHAT, name="llm", json=completion("Paris [d1]."))
+    return chaos.route("POST", CHAT, name="llm", respond=FakeModel())
 
 
-@pytest.fixture
-def llm() -> Any:
-    """The official OpenAI client, as the service uses it in production."""
+@pytest.fixture(params=SUBJECTS)
+def service(request: pytest.FixtureRequest, search_route: Any, llm_route: Any) -> Any:
+    """The service under test, made inside the test so it lives on the virtual clock.
+
+    The demo uses the SDK as shipped (two silent retries, a ten-minute timeout); production
+    gives it a 10 s timeout and does its own, logged, retries.
+    """
     import openai
 
-    return openai.OpenAI(api_key="sk-test", timeout=10.0, max_retries=2)
-
-
-@pytest.fixture
-def service(search_route: Any, llm_route: Any, llm: Any) -> AnswerService:
-    """The service under test; made inside the test, so it lives on the virtual clock."""
-    return AnswerService(
-        llm=llm,
-        search=SearchClient(timeout=2.0),
-        cache=TTLCache(ttl=300),
-        breaker=Breaker(threshold=3, cooldown=30),
-    )
+    if request.param == "demo":
+        return DemoService(llm=openai.OpenAI(api_key="sk-test"))
+    return ProductionService(llm=openai.OpenAI(api_key="sk-test", timeout=10.0, max_retries=0))

@@ -21,9 +21,15 @@ if TYPE_CHECKING:
     from .chaos import SCENARIOS, Chaos
     from .clock import ClockError, VirtualClock, current_clock
     from .dependencies import (
+        acheck_circuit_breaker,
+        acheck_graceful_degradation,
+        acheck_time_budget,
         async_circuit_breaker,
         async_graceful_degradation,
         async_time_budget,
+        check_circuit_breaker,
+        check_graceful_degradation,
+        check_time_budget,
         circuit_breaker,
         graceful_degradation,
         time_budget,
@@ -35,7 +41,19 @@ if TYPE_CHECKING:
         assert_canary,
         assert_directional,
         assert_invariant,
+        check_canary,
+        check_directional,
+        check_invariant,
         load_traffic,
+    )
+    from .operations import (
+        SoakResult,
+        asoak,
+        check_cost_cap,
+        check_error_budget,
+        check_observability,
+        check_slo,
+        soak,
     )
     from .state import (
         FakeDependency,
@@ -49,6 +67,19 @@ if TYPE_CHECKING:
         check_llm_requests_deterministic,
         repeat,
     )
+    from .trust import (
+        Canaries,
+        Detector,
+        Finding,
+        RegexDetector,
+        acheck_abstains,
+        acheck_guardrails,
+        check_abstains,
+        check_evidence_first,
+        check_guardrails,
+        is_abstention,
+        scan,
+    )
 
 __version__ = "0.1.0"
 
@@ -61,6 +92,12 @@ _LAZY: dict[str, str] = {
     "ClockError": "clock",
     "VirtualClock": "clock",
     "current_clock": "clock",
+    "acheck_circuit_breaker": "dependencies",
+    "acheck_graceful_degradation": "dependencies",
+    "acheck_time_budget": "dependencies",
+    "check_circuit_breaker": "dependencies",
+    "check_graceful_degradation": "dependencies",
+    "check_time_budget": "dependencies",
     "async_circuit_breaker": "dependencies",
     "async_graceful_degradation": "dependencies",
     "async_time_budget": "dependencies",
@@ -73,6 +110,9 @@ _LAZY: dict[str, str] = {
     "assert_canary": "inputs",
     "assert_directional": "inputs",
     "assert_invariant": "inputs",
+    "check_canary": "inputs",
+    "check_directional": "inputs",
+    "check_invariant": "inputs",
     "load_traffic": "inputs",
     "FakeDependency": "state",
     "LoseResponses": "state",
@@ -84,6 +124,24 @@ _LAZY: dict[str, str] = {
     "check_idempotency": "state",
     "check_llm_requests_deterministic": "state",
     "repeat": "state",
+    "SoakResult": "operations",
+    "asoak": "operations",
+    "check_cost_cap": "operations",
+    "check_error_budget": "operations",
+    "check_observability": "operations",
+    "check_slo": "operations",
+    "soak": "operations",
+    "Canaries": "trust",
+    "Detector": "trust",
+    "Finding": "trust",
+    "RegexDetector": "trust",
+    "acheck_abstains": "trust",
+    "acheck_guardrails": "trust",
+    "check_abstains": "trust",
+    "check_evidence_first": "trust",
+    "check_guardrails": "trust",
+    "is_abstention": "trust",
+    "scan": "trust",
 }
 
 #: Names imported eagerly (the light spine).

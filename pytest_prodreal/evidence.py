@@ -76,6 +76,7 @@ class Evidence:
 
 
 def _check_figures(figures: object) -> dict[str, FigureValue]:
+    __tracebackhide__ = True
     if not isinstance(figures, Mapping):
         raise InvalidArgument(
             f"figures must be a mapping of names to numbers or text, got {type(figures).__name__}"
@@ -167,6 +168,7 @@ def record_evidence(
     Raises :class:`EvidenceError` outside a running test (evidence must never count silently),
     and :class:`InvalidArgument` for an unknown remedy id or a figure that is not a JSON scalar.
     """
+    __tracebackhide__ = True  # a misuse points at the caller's line, not ours
     if not isinstance(remedy, str) or remedy not in _known():
         from .taxonomy import DEFAULT_TAXONOMY
 
@@ -206,6 +208,7 @@ def _record_if_in_test(
     check: str = "",
 ) -> Evidence | None:
     """For library checks: record when a test is running, do nothing in a plain script."""
+    __tracebackhide__ = True
     if not in_test():
         return None
     return record_evidence(remedy, held=held, figures=figures, summary=summary, check=check)

@@ -54,10 +54,12 @@ def pytest_make_collect_report(
     return (yield from _walk.validate_collected(collector))
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config) -> None:
-    """Register a part's per-test hooks only if a collected test uses its fixture or marker."""
-    _walk.register_needed(config)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
+    """On the final items: check hook-added markers, register the parts' per-test hooks."""
+    return (yield from _walk.finish_collection(session, config, items))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -21,13 +21,20 @@ def xdist_args(request: pytest.FixtureRequest) -> list[str]:
     return [] if request.param == "plain" else ["-n", "2"]
 
 
+#: Options of every pytester inner run: pytest-asyncio's loop scope set (no warning), and
+#: pytest-randomly off. randomly reseeds ``random`` (and Faker) and reorders tests in the runs it
+#: joins, and prints its seed; the inner runs test our plugin, so they leave third-party plugins
+#: they do not test out. The outer suite still runs under randomly (it must pass there too).
+INNER_ADDOPTS = "-o asyncio_default_fixture_loop_scope=function -p no:randomly"
+
+
 @pytest.fixture(autouse=True)
 def _quiet_inner_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep pytester's inner runs free of pytest-asyncio's "loop scope unset" warning.
+    """Keep pytester's inner runs free of pytest-asyncio's warning and of pytest-randomly.
 
     pytester clears ``PYTEST_ADDOPTS`` when it starts, so this sets it after pytester exists;
     ``-o`` overrides any ini file a test writes.
     """
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
+        monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)

@@ -140,7 +140,7 @@ def test_checks_verify_remedies_only_when_faults_fired(pytester, xdist_args):
     pytester.makepyfile(HEADER + EVIDENCE)
     result = pytester.runpytest(*xdist_args, "--prodreal-report=json:out.json", "-W", "default")
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["*no fault fired during the check*records no*evidence*"])
+    result.stdout.fnmatch_lines(["*0 fault(s) fired during the check*records no*evidence*"])
     report = json.loads((pytester.path / "out.json").read_text())
     status = {r["id"]: r["status"] for r in report["remedies"]}
     assert status["circuit_breaker"] == "verified"

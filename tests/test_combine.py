@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_prodreal.evidence import Evidence
 from pytest_prodreal.report.combine import main
@@ -103,41 +111,283 @@ def test_combining_real_shards_matches_one_run(pytester: pytest.Pytester) -> Non
     assert combined == single
 
 
+def _good() -> dict[str, Any]:
+    record = TestRecord("t.py::a", "passed", evidence=(Evidence("time_budget", True),))
+    return RunReport.from_records([record], runs=[RunInfo(seed=1)]).to_json()
+
+
+def _mutated(change: Callable[[dict[str, Any]], object]) -> bytes:
+    data = _good()
+    change(data)
+    return json.dumps(data).encode()
+
+
+def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = data
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        if value is _DELETE:
+            del target[last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+_DELETE = object()
+
+# Each row: the input file's bytes (None: no file), extra arguments, and the one error line
+# (a glob) that names the problem and the fix.
+BAD_INPUTS: list[tuple[str, bytes | None, list[str], str]] = [
+    ("missing file", None, [], "cannot read 'in.json': No such file or directory"),
+    ("not JSON", b"{not json", [], "'in.json' is not valid JSON (line 1, column 2: *); pass *"),
+    ("not UTF-8", b'{"a": "\xff\xfe"}', [], "'in.json' is not UTF-8 text (byte 0xff *); pass *"),
+    ("deep nesting", b"[" * 100000, [], "'in.json' is not * nested too deeply; pass files *"),
+    ("NaN", b'{"schema": NaN}', [], "'in.json' is not valid JSON (NaN is not valid JSON); *"),
+    ("huge integer", b"1" * 5000, [], "'in.json' is not valid JSON (*digits*); pass files *"),
+    ("a list", b"[]", [], "'in.json' is not a pytest-prodreal JSON report (the document is a *"),
+    ("no schema", b'{"a": 1}', [], "'in.json' is not a pytest-prodreal JSON report (no 'sch*"),
+    (
+        "another schema",
+        _mutated(_set("schema", "other")),
+        [],
+        "'in.json' is not a pytest-prodreal JSON report ('schema' is \"other\", not *",
+    ),
+    (
+        "version as text",
+        _mutated(_set("schema_version", "1")),
+        [],
+        "'in.json': 'schema_version' must be a whole number (this release reads *), got \"1\"; *",
+    ),
+    (
+        "unknown version",
+        _mutated(_set("schema_version", 7)),
+        [],
+        "'in.json': report schema_version 7 is not supported (this release reads *); combine *",
+    ),
+    (
+        "seed as text",
+        _mutated(_set("runs.0.seed", "x")),
+        [],
+        "'in.json': runs[0].seed must be a whole number or null, got \"x\"; pass files written*",
+    ),
+    (
+        "duration as text",
+        _mutated(_set("tests.0.duration", "fast")),
+        [],
+        "'in.json': tests[0].duration must be a number, got \"fast\"; pass files *",
+    ),
+    (
+        "held as text",
+        _mutated(_set("tests.0.evidence.0.held", "yes")),
+        [],
+        "'in.json': tests[0].evidence[0].held must be true or false, got \"yes\"; pass *",
+    ),
+    (
+        "unknown remedy",
+        _mutated(_set("tests.0.evidence.0.remedy", "nope")),
+        [],
+        "'in.json': tests[0].evidence[0].remedy \"nope\" is not a remedy of the report's *",
+    ),
+    (
+        "integer nodeid",
+        _mutated(_set("tests.0.nodeid", 5)),
+        [],
+        "'in.json': tests[0].nodeid must be text, got 5; pass files *",
+    ),
+    (
+        "no tests member",
+        _mutated(_set("tests", _DELETE)),
+        [],
+        "'in.json': the report has no 'tests' member; pass files written by --prodreal-report*",
+    ),
+    (
+        "empty runs",
+        _mutated(_set("runs", [])),
+        [],
+        "'in.json': 'runs' is empty: a report comes from at least one run*; pass files *",
+    ),
+    (
+        "unknown outcome",
+        _mutated(_set("tests.0.outcome", "won")),
+        [],
+        '\'in.json\': tests[0].outcome must be one of "passed", *, got "won"; pass *',
+    ),
+    (
+        "lone surrogate",
+        _mutated(_set("tests.0.nodeid", "\ud800")),
+        [],
+        "'in.json': tests[0].nodeid must be text, got \"\\ud800\"; pass *",
+    ),
+    ("unknown gate id", b"GOOD", ["--require=nope"], "--require: unknown prodreal id 'nope'*"),
+    ("bad max-unchecked", b"GOOD", ["--max-unchecked=-2"], "--max-unchecked: expected a whole*"),
+    ("unicode digit", b"GOOD", ["--max-unchecked=\u00b2"], "--max-unchecked: expected a whole*"),
+    (
+        "md is a directory",
+        b"GOOD",
+        ["--md", "."],
+        "--md: '.' is a directory; give a file path",
+    ),
+    (
+        "html in a missing directory",
+        b"GOOD",
+        ["--html", "/proc/none/x.html"],
+        "--html: cannot write '/proc/none/x.html': directory '/proc/none' does not exist; *",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("setup", "args", "message"),
-    [
-        (None, ["missing.json"], "cannot read 'missing.json': No such file or directory"),
-        ("{not json", ["bad.json"], "'bad.json' is not valid JSON (line 1, column 2: *"),
-        ('{"a": 1}', ["bad.json"], "'bad.json': not a pytest-prodreal JSON report*"),
-        (
-            '{"schema": "pytest-prodreal/report", "schema_version": 7}',
-            ["bad.json"],
-            "'bad.json': report schema_version 7 is not supported*",
-        ),
-        ("GOOD", ["good.json", "--require=nope"], "--require: unknown prodreal id 'nope'*"),
-        ("GOOD", ["good.json", "--max-unchecked=-2"], "--max-unchecked: expected a whole*"),
-    ],
+    ("content", "args", "message"),
+    [pytest.param(c, a, m, id=i) for i, c, a, m in BAD_INPUTS],
 )
-def test_bad_input_is_one_line_and_exit_two(
+def test_bad_input_is_one_line_exit_two_and_writes_nothing(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    setup: str | None,
+    content: bytes | None,
     args: list[str],
     message: str,
 ) -> None:
     import fnmatch
 
     monkeypatch.chdir(tmp_path)
-    if setup == "GOOD":
-        shard(tmp_path / "good.json", 1, [])
-    elif setup is not None:
-        (tmp_path / "bad.json").write_text(setup)
-    assert main(["combine", "out.json", *args]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert fnmatch.fnmatch(err[0], "prodreal combine: error: " + message), err[0]
-    assert not (tmp_path / "out.json").exists()
+    if content == b"GOOD":
+        content = json.dumps(_good()).encode()
+    if content is not None:
+        (tmp_path / "in.json").write_bytes(content)
+    before = sorted(tmp_path.iterdir())
+    assert main(["combine", "out.json", "in.json", *args]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1, err
+    pattern = ("prodreal combine: error: " + message).replace("[", "[[]")
+    assert fnmatch.fnmatchcase(err[0], pattern), err[0]
+    assert "Traceback" not in captured.err + captured.out
+    assert sorted(tmp_path.iterdir()) == before  # nothing written, no temporary file left
+
+
+def test_a_failed_write_leaves_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last output fails to rename: the outputs already renamed are removed again."""
+    import pytest_prodreal._atomic as atomic
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_good()))
+    real = os.replace
+    calls: list[str] = []
+
+    def flaky(src: str, dst: str) -> None:
+        calls.append(str(dst))
+        if str(dst).endswith(".html"):
+            raise OSError(28, "No space left on device", dst)
+        real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", flaky)
+    args = ["combine", str(tmp_path / "o.json"), str(good)]
+    args += ["--md", str(tmp_path / "o.md"), "--html", str(tmp_path / "o.html")]
+    assert main(args) == 2
+    assert len(calls) == 3
+    assert "No space left on device; nothing was written" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.json"]
+
+
+def test_every_shipped_schema_uses_only_known_keywords() -> None:
+    from importlib import resources
+
+    from pytest_prodreal.report import validate
+
+    names = [
+        p.name
+        for p in resources.files("pytest_prodreal.report").joinpath("schema").iterdir()
+        if p.name.endswith(".schema.json")
+    ]
+    assert names
+    for name in names:
+        version = int(name.removeprefix("report-v").removesuffix(".schema.json"))
+        assert validate.schema_for(version)["type"] == "object"
+
+
+def test_the_validator_agrees_with_jsonschema_on_real_reports() -> None:
+    """Valid per the published schema (checked by jsonschema, a test dependency) passes ours."""
+    import jsonschema
+
+    from pytest_prodreal.report import validate
+
+    data = _good()
+    jsonschema.validate(data, validate.schema_for(data["schema_version"]))
+    validate.validate_report(data)
+
+
+def _json_values() -> st.SearchStrategy[object]:
+    scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=20,
+    )
+
+
+def _spliced() -> st.SearchStrategy[bytes]:
+    """A good report with one member somewhere replaced by an arbitrary JSON value."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> bytes:
+        data: Any = _good()
+        target = data
+        key: Any = None
+        parent: Any = None
+        while True:
+            keys = list(target) if isinstance(target, dict) else list(range(len(target)))
+            if not keys or draw(st.booleans()):
+                break
+            key = draw(st.sampled_from(keys))
+            parent, target = target, target[key]
+            if not isinstance(target, (dict, list)):
+                break
+        value = draw(_json_values())
+        if parent is None:
+            data = value
+        else:
+            parent[key] = value
+        return json.dumps(data, allow_nan=True).encode()
+
+    return build()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    content=st.binary(max_size=200)
+    | _json_values().map(lambda v: json.dumps(v).encode())
+    | _spliced()
+)
+def test_combine_never_tracebacks_or_writes_a_partial_output(content: bytes) -> None:
+    """Arbitrary bytes or JSON: exit 0/1 with every output, or exit 2 with one line and none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        (base / "in.json").write_bytes(content)
+        err, out = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            status = main(
+                ["combine", "-q", str(base / "o.json"), str(base / "in.json"),
+                 "--md", str(base / "o.md")]
+            )  # fmt: skip
+        written = sorted(p.name for p in base.iterdir())
+        if status == 2:
+            assert len(err.getvalue().strip().splitlines()) == 1, err.getvalue()
+            assert err.getvalue().startswith("prodreal combine: error: ")
+            assert written == ["in.json"]
+        else:
+            # Accepted: it must really be a report, and both outputs are whole.
+            from pytest_prodreal.report.validate import validate_report
+
+            validate_report(json.loads(content))
+            assert status in (0, 1)
+            assert written == ["in.json", "o.json", "o.md"]
+            assert json.loads((base / "o.json").read_text())["schema"] == "pytest-prodreal/report"
 
 
 def test_module_entry_point(tmp_path: Path, shards: list[Path]) -> None:

@@ -93,3 +93,29 @@ def test_from_json_rejects_bad_documents() -> None:
         Evidence.from_json({"remedy": "slo"})
     with pytest.raises(InvalidArgument, match="must be a JSON object"):
         Evidence.from_json([1])
+
+
+def test_a_failing_check_shows_the_users_frame_and_none_of_ours(pytester: pytest.Pytester) -> None:
+    """The AssertionError of a check (and a misused record_evidence) points at the test's line."""
+    pytester.makepyfile(
+        test_frames="""
+        from pytest_prodreal import record_evidence
+        from pytest_prodreal._kit import conclude
+
+        def test_check_fails():
+            conclude("slo", "my_check", held=False, exercised=3, what="request(s)",
+                     summary="3 requests", figures={"p99_s": 2.5},
+                     explanation="p99 2.5 s > 1 s budget; add a timeout")  # USER LINE
+
+        def test_misuse():
+            record_evidence("no_such_remedy", held=True)  # MISUSE LINE
+        """
+    )
+    result = pytester.runpytest("--tb=long", "-p", "no:randomly")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "# USER LINE" in out and "# MISUSE LINE" in out
+    assert "my_check: p99 2.5 s > 1 s budget; add a timeout" in out
+    # Not one frame of the plugin: every traceback entry is the test file's.
+    plugin_frames = [line for line in result.outlines if "/pytest_prodreal/" in line]
+    assert plugin_frames == [], plugin_frames

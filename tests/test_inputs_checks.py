@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pytest_prodreal.errors import InvalidArgument
 from pytest_prodreal.evidence import collecting_evidence
-from pytest_prodreal.inputs import assert_canary, assert_directional, assert_invariant
+from pytest_prodreal.inputs import check_canary, check_directional, check_invariant
 
 
 def robust_intent(text: str) -> str:
@@ -22,7 +24,7 @@ QUERIES = ["I want a refund", "refund my order please", "how do refunds work"]
 
 def test_invariance_holds_for_a_robust_function_and_records_evidence() -> None:
     with collecting_evidence() as sink:
-        result = assert_invariant(robust_intent, QUERIES, perturb=["case", "whitespace"], n=20)
+        result = check_invariant(robust_intent, QUERIES, perturb=["case", "whitespace"], n=20)
     assert result.held and result.failures == 0 and result.total == 60
     (ev,) = sink.items
     assert (ev.remedy, ev.held, ev.check) == ("shadow_traffic", True, "invariant")
@@ -31,7 +33,7 @@ def test_invariance_holds_for_a_robust_function_and_records_evidence() -> None:
 
 def test_invariance_failure_reports_rate_and_minimal_examples() -> None:
     with collecting_evidence() as sink, pytest.raises(AssertionError) as info:
-        assert_invariant(brittle_intent, QUERIES, perturb="case", n=10, max_perturbations=3, seed=1)
+        check_invariant(brittle_intent, QUERIES, perturb="case", n=10, max_perturbations=3, seed=1)
     message = str(info.value)
     assert "perturbed inputs" in message and "the limit is 0.0%" in message
     examples = message.splitlines()[1:]
@@ -46,7 +48,7 @@ def test_invariance_tolerance_allows_a_small_rate() -> None:
         calls["n"] += 1
         return 1 if calls["n"] % 50 == 0 else 0  # 2% of calls disagree
 
-    result = assert_invariant(sometimes_wrong, ["a b c"], n=100, max_rate=0.05)
+    result = check_invariant(sometimes_wrong, ["a b c"], n=100, max_rate=0.05)
     assert 0 < result.rate <= 0.05
 
 
@@ -57,13 +59,13 @@ def test_invariance_counts_a_crash_as_a_change() -> None:
         return "ok"
 
     with pytest.raises(AssertionError, match=r"<raised ValueError: tab!>"):
-        assert_invariant(crashes_on_tabs, ["a b c d e"], perturb="whitespace", n=40)
+        check_invariant(crashes_on_tabs, ["a b c d e"], perturb="whitespace", n=40)
 
 
 def test_invariance_is_reproducible_from_the_seed() -> None:
     def run(seed: int) -> str:
         try:
-            assert_invariant(brittle_intent, QUERIES, perturb="case", n=5, seed=seed)
+            check_invariant(brittle_intent, QUERIES, perturb="case", n=5, seed=seed)
         except AssertionError as exc:
             return str(exc)
         return ""
@@ -75,7 +77,7 @@ def test_directional_check_with_a_transform() -> None:
     def urgency(text: str) -> int:
         return text.count("!") + text.lower().count("urgent")
 
-    result = assert_directional(
+    result = check_directional(
         urgency,
         QUERIES,
         transform=lambda s: s + " URGENT",
@@ -84,7 +86,7 @@ def test_directional_check_with_a_transform() -> None:
     assert result.held and result.total == 3
 
     with pytest.raises(AssertionError, match="3 of 3 perturbed inputs"):
-        assert_directional(
+        check_directional(
             urgency,
             QUERIES,
             transform=lambda s: s + " asap",
@@ -102,7 +104,7 @@ def test_canary_reports_disagreements_and_records_evidence() -> None:
         return x * 2 if x % 10 else x * 3
 
     with collecting_evidence() as sink, pytest.raises(AssertionError) as info:
-        assert_canary(baseline, candidate, range(100), max_rate=0.05)
+        check_canary(baseline, candidate, range(100), max_rate=0.05)
     text = str(info.value)
     assert "disagreed on 10 of 100 inputs (10.0%)" in text
     assert "<raised RuntimeError: boom>" in text
@@ -110,36 +112,43 @@ def test_canary_reports_disagreements_and_records_evidence() -> None:
     assert (ev.remedy, ev.held) == ("canary", False)
     assert ev.figures["candidate_errors"] == 1
 
-    result = assert_canary(baseline, candidate, range(100), max_rate=0.2)
+    result = check_canary(baseline, candidate, range(100), max_rate=0.2)
     assert result.held and result.disagreements == 10
 
 
 def test_canary_with_an_equivalence() -> None:
-    result = assert_canary(
+    result = check_canary(
         str.strip, str.lower, ["a", "b "], equivalent=lambda a, b: a.strip() == b.strip()
     )
     assert result.rate == 0
 
 
-def test_a_check_without_inputs_does_not_hold() -> None:
-    with pytest.raises(AssertionError, match="no inputs"):
-        assert_canary(str, str, [])
+def test_a_check_without_inputs_records_nothing_and_warns() -> None:
+    from pytest_prodreal.errors import ProdrealWarning
+
+    with collecting_evidence() as sink:
+        with pytest.warns(ProdrealWarning, match="canary: 0 input.s. compared.*proves nothing"):
+            result = check_canary(str, str, [])
+        with pytest.warns(ProdrealWarning, match="invariant: 0 perturbed input"):
+            check_invariant(str.lower, [])
+    assert not result.held
+    assert sink.drain() == []
 
 
 BAD = [
-    (lambda: assert_invariant(str, "abc"), "inputs must be an iterable of str"),
-    (lambda: assert_invariant(str, [1]), "inputs must be str"),
-    (lambda: assert_invariant(str, ["a"], max_rate=2), "max_rate must be between 0 and 1"),
-    (lambda: assert_invariant(str, ["a"], n=0), "n must be an int >= 1"),
-    (lambda: assert_invariant(str, ["a"], perturb="nope"), "unknown perturbation 'nope'"),
-    (lambda: assert_invariant(str, ["a"], max_perturbations=0), "max_perturbations must be"),
+    (lambda: check_invariant(str, "abc"), "inputs must be an iterable of str"),
+    (lambda: check_invariant(str, [1]), "inputs must be str"),
+    (lambda: check_invariant(str, ["a"], max_rate=2), "max_rate must be between 0 and 1"),
+    (lambda: check_invariant(str, ["a"], n=0), "n must be an int >= 1"),
+    (lambda: check_invariant(str, ["a"], perturb="nope"), "unknown perturbation 'nope'"),
+    (lambda: check_invariant(str, ["a"], max_perturbations=0), "max_perturbations must be"),
     (
-        lambda: assert_directional(str, ["a"], transform=str.upper, expect=3),
+        lambda: check_directional(str, ["a"], transform=str.upper, expect=3),
         "expect must be callable",
     ),
-    (lambda: assert_canary(1, str, [1]), "baseline must be callable"),
-    (lambda: assert_canary(str, str, 5), "inputs must be an iterable"),
-    (lambda: assert_canary(str, str, [1], max_rate=-0.1), "max_rate must be between 0 and 1"),
+    (lambda: check_canary(1, str, [1]), "baseline must be callable"),
+    (lambda: check_canary(str, str, 5), "inputs must be an iterable"),
+    (lambda: check_canary(str, str, [1], max_rate=-0.1), "max_rate must be between 0 and 1"),
 ]
 
 
@@ -147,3 +156,50 @@ BAD = [
 def test_bad_arguments(call: object, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message.replace("(", r"\(")):
         call()  # type: ignore[operator]
+
+
+def _boom(text: str) -> str:
+    raise ValueError(f"cannot parse {text!r}")
+
+
+def test_replicas_that_both_raise_do_not_agree() -> None:
+    # Two replicas crashing the same way is two failures, not agreement (issue 9).
+    with collecting_evidence() as sink, pytest.raises(AssertionError) as info:
+        check_canary(_boom, _boom, ["a", "b"])
+    message = str(info.value)
+    assert message.startswith("canary: baseline and candidate disagreed on 2 of 2 inputs")
+    assert "<raised ValueError: cannot parse 'a'>" in message  # the exception is shown
+    (ev,) = sink.drain()
+    assert not ev.held and ev.figures["baseline_errors"] == ev.figures["candidate_errors"] == 2
+
+
+def test_an_exception_on_one_side_is_a_disagreement_or_an_error_by_choice() -> None:
+    with pytest.raises(AssertionError, match=r"(?s)disagreed on 1 of 2.*raised ValueError"):
+        check_canary(str.lower, lambda t: _boom(t) if t == "b" else t.lower(), ["a", "b"])
+    with pytest.raises(ValueError, match="cannot parse 'b'"):  # on_error="raise": propagates
+        check_canary(
+            str.lower, lambda t: _boom(t) if t == "b" else t.lower(), ["a", "b"], on_error="raise"
+        )
+    with pytest.raises(InvalidArgument, match="on_error='ignore' must be 'disagree'"):
+        check_canary(str, str, ["a"], on_error="ignore")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "call"),
+    [
+        ("assert_canary", "check_canary", lambda f: f(str, str, ["a"])),
+        ("assert_invariant", "check_invariant", lambda f: f(str.lower, ["a"], perturb="case")),
+        (
+            "assert_directional",
+            "check_directional",
+            lambda f: f(len, ["a"], transform=lambda t: t + "!", expect=lambda a, b: b >= a),
+        ),
+    ],
+)
+def test_old_check_names_are_deprecated_aliases(old: str, new: str, call: Any) -> None:
+    import pytest_prodreal
+    import pytest_prodreal.inputs as inputs
+
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated; use {new}"):
+        result = call(getattr(inputs, old))
+    assert result.held and result == call(getattr(pytest_prodreal, new))

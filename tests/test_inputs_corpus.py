@@ -18,11 +18,14 @@ def test_entries_are_sorted_deduplicated_and_readable(tmp_path: Path) -> None:
     assert corpus.entries() == []
     assert corpus.add([{"q": "zeta"}, {"q": "alpha", "n": 1}, {"q": "zeta"}]) == 2
     assert corpus.add([{"n": 1, "q": "alpha"}]) == 0  # same entry, other key order
-    assert (tmp_path / "c.jsonl").read_text() == '{"n": 1, "q": "alpha"}\n{"q": "zeta"}\n'
+    # Appended in the order found, one canonical line each (keys sorted).
+    assert (tmp_path / "c.jsonl").read_text() == '{"q": "zeta"}\n{"n": 1, "q": "alpha"}\n'
     assert [(e.arguments, e.line) for e in corpus.entries()] == [
-        ({"n": 1, "q": "alpha"}, 1),
-        ({"q": "zeta"}, 2),
+        ({"q": "zeta"}, 1),
+        ({"n": 1, "q": "alpha"}, 2),
     ]
+    assert corpus.compact() == 2  # sorted for a clean diff before committing
+    assert (tmp_path / "c.jsonl").read_text() == '{"n": 1, "q": "alpha"}\n{"q": "zeta"}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["c.jsonl"]  # no lock or temp file left
 
 
@@ -46,7 +49,7 @@ def test_concurrent_writers_lose_no_entry(tmp_path: Path) -> None:
     entries = FailureCorpus(path).entries()
     assert added == len(entries) == 160
     lines = (tmp_path / "c.jsonl").read_text().splitlines()
-    assert lines == sorted(set(lines))
+    assert len(lines) == len(set(lines)) == 160
 
 
 @pytest.mark.parametrize(
@@ -205,7 +208,7 @@ def test_marker_with_bad_arguments(pytester: pytest.Pytester) -> None:
         import pytest
 
         @pytest.mark.prodreal_corpus(name=3)
-        def test_plain(failure_corpus):
+        def test_plain(prodreal_corpus):
             pass
         """
     )
@@ -220,14 +223,14 @@ def test_fixture_for_hand_written_replay(pytester: pytest.Pytester) -> None:
         def parse(text):
             return int(text.strip())
 
-        def test_parse(failure_corpus):
-            for entry in failure_corpus.entries:
+        def test_parse(prodreal_corpus):
+            for entry in prodreal_corpus.entries:
                 parse(entry.arguments["text"])
             for text in ["1", " 2 ", "3x"]:
                 try:
                     parse(text)
                 except ValueError:
-                    failure_corpus.save({"text": text})
+                    prodreal_corpus.save({"text": text})
                     raise
         """
     )
@@ -238,7 +241,7 @@ def test_fixture_for_hand_written_replay(pytester: pytest.Pytester) -> None:
         / "test_fixture_for_hand_written_replay"
         / ("test_parse.jsonl")
     )
-    assert corpus.read_text() == '{"text": "3x"}\n'
+    assert [e.arguments for e in FailureCorpus(corpus).entries()] == [{"text": "3x"}]
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ValueError: invalid literal for int()*'3x'*"])
@@ -317,7 +320,7 @@ def test_marker_on_a_test_method(pytester: pytest.Pytester) -> None:
         / "test_marker_on_a_test_method"
         / ("TestParse.test_small.jsonl")
     )
-    assert corpus.read_text() == '{"n": 1000}\n'
+    assert [e.arguments for e in FailureCorpus(corpus).entries()] == [{"n": 1000}]
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*failure corpus regression*TestParse.test_small.jsonl:1*"])

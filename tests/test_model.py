@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib.resources import files
 
 import jsonschema
@@ -14,6 +15,9 @@ from pytest_prodreal.report.render import render_html, render_json, render_markd
 
 REMEDIES = [r.id for r in DEFAULT_TAXONOMY.remedies]
 SCHEMA = json.loads(
+    files("pytest_prodreal").joinpath("report/schema/report-v2.schema.json").read_text()
+)
+SCHEMA_V1 = json.loads(
     files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text()
 )
 
@@ -23,7 +27,11 @@ evidence_st = st.builds(
     held=st.booleans(),
     check=st.sampled_from(["", "c1"]),
     summary=st.sampled_from(["", "s"]),
-    figures=st.dictionaries(st.sampled_from(["calls", "p95"]), st.integers(0, 9), max_size=2),
+    figures=st.dictionaries(
+        st.sampled_from(["calls", "p95", "virtual_s", "faults_fired", "inputs"]),
+        st.integers(0, 9),
+        max_size=3,
+    ),
 )
 record_st = st.builds(
     TestRecord,
@@ -32,6 +40,7 @@ record_st = st.builds(
     declared=st.lists(st.sampled_from(["inputs", "canary", "slo"]), max_size=2).map(tuple),
     evidence=st.lists(evidence_st, max_size=3).map(tuple),
     duration=st.sampled_from([0.0, 0.5, 1.0]),
+    subject=st.sampled_from(["", "", "demo", "prod"]),
 )
 report_st = st.builds(
     lambda recs, seed: RunReport.from_records(recs, runs=[RunInfo(seed=seed)]),
@@ -59,7 +68,7 @@ def test_merge_is_commutative(a: RunReport, b: RunReport) -> None:
 @settings(max_examples=100)
 @given(report_st)
 def test_json_round_trip_and_schema(r: RunReport) -> None:
-    data = r.to_json(Gates(("dependencies",), 2))
+    data = r.to_json(Gates(("dependencies", "prod:all"), 2))
     jsonschema.validate(data, SCHEMA)
     assert canon(RunReport.from_json(json.loads(json.dumps(data)))) == canon(r)
 
@@ -162,6 +171,7 @@ def test_same_test_from_two_shards_merges_outcome_and_evidence() -> None:
     [
         ({}, "not a pytest-prodreal JSON report"),
         ({"schema": "pytest-prodreal/report", "schema_version": 99}, "schema_version 99"),
+        ({"schema": "pytest-prodreal/report", "schema_version": True}, "schema_version True"),
         (
             {"schema": "pytest-prodreal/report", "schema_version": 1, "runs": {}, "tests": []},
             "must be lists",
@@ -191,3 +201,147 @@ def test_renderers_agree_on_the_verdict() -> None:
     assert page.startswith("<!doctype html>") and "http" not in page.replace("https://", "")
     assert "Gates not met" in page and "t::a" in page
     assert json.loads(render_json(report))["summary"]["verified"] == 1
+
+
+@settings(max_examples=100)
+@given(report_st, report_st)
+def test_subject_views_partition_the_tests_and_survive_merging(a: RunReport, b: RunReport) -> None:
+    merged = a.merge(b)
+    seen = [n for s in merged.subject_ids() for n in merged.for_subject(s).tests]
+    # Loose tests (no subject) are all in the "" view, or none is when none says anything.
+    loose_view = "" in merged.subject_ids()
+    expected = [n for n, t in merged.tests.items() if t.subject or loose_view]
+    assert sorted(seen) == sorted(expected)
+    assert loose_view == (not merged.has_subjects or any(
+        not t.subject and (t.declared or t.evidence) for t in merged.tests.values()
+    ))  # fmt: skip
+    # Totals add up over subjects (loose tests without evidence add nothing).
+    for key, value in merged.totals().items():
+        parts = sum(merged.for_subject(s).totals()[key] for s in merged.subject_ids())
+        assert abs(parts - value) < 1e-6, key
+
+
+def test_subjects_get_their_own_checklist_verdict_and_gates() -> None:
+    records = [TestRecord(f"t::prod_{r}", "passed", evidence=(ev(r),), subject="prod")
+               for r in REMEDIES]  # fmt: skip
+    records.append(TestRecord("t::demo", "failed", declared=("dependencies",), subject="demo"))
+    report = RunReport.from_records(records)
+    assert report.subject_ids() == ("demo", "prod")
+    assert report.for_subject("prod").ready() and not report.for_subject("demo").ready()
+    assert not report.ready()  # every subject must be ready
+    assert report.gate_failures(Gates(("prod:all",))) == []
+    lines = report.gate_failures(Gates(("time_budget",)))
+    assert lines == [
+        "subject 'demo': required remedy 'time_budget' is not verified: failing in t::demo"
+    ]
+    (line,) = report.gate_failures(Gates(("stage:slo",)))
+    assert line.startswith("subject 'stage' has no tests in this run (subjects: demo, prod)")
+    (line,) = report.gate_failures(Gates(max_unchecked=2))
+    assert line.startswith("subject 'demo': 15 remedies are not verified")
+    with pytest.raises(InvalidArgument, match="write SUBJECT:ID"):
+        Gates(("bad subject:all",))
+    with pytest.raises(InvalidArgument, match="not a valid subject id"):
+        TestRecord("t::x", "passed", subject="a:b")
+    data = json.loads(render_json(report, Gates(("prod:all",))))
+    jsonschema.validate(data, SCHEMA)
+    assert [s["id"] for s in data["subjects"]] == ["demo", "prod"]
+    assert [s["summary"]["ready"] for s in data["subjects"]] == [False, True]
+    term = "\n".join(t for t, _ in render_term(report))
+    assert "demo: NOT READY to launch: 15 of 15 remedies not verified" in term
+    assert "prod: READY to launch: 0 of 15 remedies not verified" in term
+    md = render_markdown(report)
+    assert "| remedy | category | demo | prod |" in md
+    assert "| `time_budget` | dependencies | ❌ failing | ✅ verified |" in md
+
+
+def test_loose_tests_form_a_subject_only_when_they_say_something() -> None:
+    prod = TestRecord("t::p", "passed", evidence=(ev("slo"),), subject="prod")
+    plain = TestRecord("t::helper", "passed")
+    assert RunReport.from_records([prod, plain]).subject_ids() == ("prod",)
+    loose = TestRecord("t::loose", "passed", evidence=(ev("canary"),))
+    report = RunReport.from_records([prod, plain, loose])
+    assert report.subject_ids() == ("prod", "")
+    assert list(report.for_subject("").tests) == ["t::helper", "t::loose"]
+    assert (
+        "subject '(no subject)': required remedy 'slo'" in report.gate_failures(Gates(("slo",)))[0]
+    )
+
+
+def test_a_failing_test_counts_against_what_it_marks() -> None:
+    report = RunReport.from_records(
+        [
+            *(TestRecord(f"t::{r}", "passed", evidence=(ev(r),))
+              for r in ("shadow_traffic", "canary", "failure_corpus", "time_budget")),
+            TestRecord("t::crash", "failed", declared=("inputs",)),
+            TestRecord("t::broke", "error", declared=("time_budget",)),
+            TestRecord("t::skip", "skipped", declared=("state",)),
+        ]
+    )  # fmt: skip
+    status = {r.remedy.id: r for r in report.remedy_results()}
+    for rid in ("shadow_traffic", "canary", "failure_corpus"):
+        assert status[rid].status is Status.FAILING and status[rid].failing_by == ("t::crash",)
+    assert status["time_budget"].failing_by == ("t::broke",)
+    assert status["determinism"].status is Status.MISSING  # a skip marks nothing failing
+    inputs = report.taxonomy.category("inputs")
+    assert report.category_failing_tests(inputs) == ("t::crash",)
+    assert report.gate_failures(Gates(("inputs",)))[0] == (
+        "required remedy 'shadow_traffic' (required via 'inputs') is not verified: failing in "
+        "t::crash"
+    )
+
+
+def test_totals_take_each_tests_largest_figure() -> None:
+    soak = (
+        Evidence("slo", True, figures={"virtual_s": 3600.0, "requests": 360, "faults_fired": 4}),
+        Evidence("error_budget", True, figures={"virtual_s": 3600.0, "requests": 360}),
+    )
+    other = (
+        Evidence("canary", True, figures={"inputs": 50, "virtual_s": 1.5}),
+        Evidence("time_budget", True, figures={"faults_fired": 3, "dependency_calls": 9}),
+    )
+    report = RunReport.from_records(
+        [
+            TestRecord("t::soak", "passed", evidence=soak),
+            TestRecord("t::o", "passed", evidence=other),
+        ]
+    )
+    assert report.totals() == {
+        "virtual_s": 3601.5, "faults_fired": 7, "route_calls": 9, "requests": 360, "inputs": 50
+    }  # fmt: skip
+    assert "| all | 2 | 3,601.5 | 7 | 9 | 360 | 50 |" in render_markdown(report)
+    term = "\n".join(t for t, _ in render_term(report))
+    assert "totals: 3,601.5 virtual seconds covered · 7 faults fired · 9 calls through chaos " \
+        "routes · 360 requests driven · 50 inputs generated" in term  # fmt: skip
+
+
+def test_version_1_reports_are_still_read() -> None:
+    old = RunReport.from_records([TestRecord("t::a", "passed", evidence=(ev("slo"),))])
+    data = old.to_json()
+    data["schema_version"] = 1
+    for key in ("totals", "subjects"):
+        data.pop(key)
+    data["summary"].pop("subjects")  # type: ignore[attr-defined]
+    for t in data["tests"]:  # type: ignore[attr-defined]
+        t.pop("subject")
+    jsonschema.validate(data, SCHEMA_V1)
+    again = RunReport.from_json(json.loads(json.dumps(data)))
+    assert canon(again) == canon(old) and again.to_json()["schema_version"] == 2
+
+
+def test_markdown_keeps_odd_test_ids_in_their_cell() -> None:
+    ids = ["t.py::test_x[a|b]", "t.py::test_y[`tick`]", "t.py::test_z[``x|`]"]
+    report = RunReport.from_records(
+        [TestRecord(n, "passed", evidence=(ev("canary"),)) for n in ids]
+    )
+    (row,) = [ln for ln in render_markdown(report).splitlines() if "`canary`" in ln]
+    # GitHub splits a row at every unescaped pipe: the row must keep exactly six.
+    assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
+    assert "`t.py::test_x[a\\|b]`" in row
+    assert "`` t.py::test_y[`tick`] ``" in row
+    assert "``` t.py::test_z[``x\\|`] ```" in row
+
+
+def test_html_names_each_check_once() -> None:
+    e = Evidence("idempotency", False, check="invariant", summary="invariant: 0 of 160 held")
+    page = render_html(RunReport.from_records([TestRecord("t::a", "failed", evidence=(e,))]))
+    assert "invariant: 0 of 160 held" in page and "invariant: invariant:" not in page

@@ -91,6 +91,7 @@ def test_loading_the_plugin_imports_no_optional_dependency(pytester: pytest.Pyte
         "-p", "no:asyncio",
         "-p", "no:xdist",
         "-p", "no:time_machine",
+        "-p", "no:randomly",  # imports faker itself
         "--prodreal-report=json",
     )  # fmt: skip
     result.assert_outcomes(passed=1)

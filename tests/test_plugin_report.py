@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 SCHEMA = json.loads(
-    files("pytest_prodreal").joinpath("report/schema/report-v1.schema.json").read_text()
+    files("pytest_prodreal").joinpath("report/schema/report-v2.schema.json").read_text()
 )
 
 SUITE = """
@@ -154,7 +154,9 @@ def test_github_summary_can_be_turned_off(
 def test_html_report_is_self_contained(suite: pytest.Pytester) -> None:
     suite.runpytest("--prodreal-report=html:r.html")
     page = (suite.path / "r.html").read_text()
-    assert "<style>" in page and "<script" not in page and "src=" not in page
+    assert "<style>" in page and "src=" not in page and "http" not in page
+    # Two scripts only: the embedded JSON data and the helper that opens details for printing.
+    assert page.count("<script") == 2 and "<script type='application/json'" in page
     assert "test_suite.py::test_breaker" in page
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -91,3 +92,51 @@ def test_derivation_is_stable() -> None:
     assert derive_seed(1, "t.py::a", salt="x") != derive_seed(1, "t.py::a")
     assert rng_for(3, "n").random() == rng_for(3, "n").random()
     assert derive_seed(12345, "tests/test_x.py::test_y") == 2070148029
+
+
+RESEEDING_CONFTEST = """
+import os
+import random
+
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # As pytest-randomly does: reseed the global random state before every test.
+    random.seed(int(os.environ["RESEED"]) + len(item.nodeid))
+"""
+
+RANDOM_CHOICES = """
+import json
+import httpx
+import pytest
+
+@pytest.mark.parametrize("i", range(3))
+def test_choices(prodreal_seed, prodreal_random, chaos, i):
+    api = chaos.route("GET", "https://api.test/x", json={}).fault(503, rate=0.5)
+    statuses = []
+    with httpx.Client() as client:
+        for _ in range(20):
+            statuses.append(client.get("https://api.test/x").status_code)
+    with open("choices.jsonl", "a") as f:
+        f.write(json.dumps([i, prodreal_seed, prodreal_random.random(), statuses]) + "\\n")
+"""
+
+
+def test_a_plugin_reseeding_random_changes_none_of_our_choices(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, xdist_args: list[str]
+) -> None:
+    """Our random choices derive from the run seed and node id, never the global ``random``."""
+    pytest.importorskip("respx")
+    pytester.makeconftest(RESEEDING_CONFTEST)
+    pytester.makepyfile(test_choices=RANDOM_CHOICES)
+    runs = []
+    for reseed in ("1", "999"):
+        monkeypatch.setenv("RESEED", reseed)
+        (pytester.path / "choices.jsonl").unlink(missing_ok=True)
+        pytester.runpytest(*xdist_args, "--prodreal-seed=11").assert_outcomes(passed=3)
+        lines = (pytester.path / "choices.jsonl").read_text().splitlines()
+        runs.append(sorted(lines))
+    assert runs[0] == runs[1]
+    statuses = [s for line in runs[0] for s in json.loads(line)[3]]
+    assert 503 in statuses and 200 in statuses  # the faults really were random choices

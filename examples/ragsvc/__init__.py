@@ -1,26 +1,20 @@
-"""A small RAG answer service, the kind pytest-prodreal is built for.
+"""A small RAG answer service in two versions: the demo and the one that goes to production.
 
-It retrieves passages from a search API, asks an LLM (through the official ``openai`` SDK) to
-answer from them with citations, caches answers, and degrades gracefully when a dependency fails.
-The example suite in ``examples/`` tests it for production realism.
+Both retrieve passages from a search API (httpx), ask an LLM through the official ``openai``
+SDK and return an :class:`Answer`. The example suite in ``examples/`` runs every check of
+pytest-prodreal against both and gets one checklist for each.
 """
 
-from .service import (
-    Answer,
-    AnswerService,
-    Breaker,
-    FeedbackClient,
-    SearchClient,
-    TTLCache,
-    normalise_question,
-)
+from .common import MODEL, SYSTEM_SECRET, Answer, normalise_question
+from .demo import DemoService
+from .production import ProductionService, TTLCache
 
 __all__ = [
+    "MODEL",
+    "SYSTEM_SECRET",
     "Answer",
-    "AnswerService",
-    "Breaker",
-    "FeedbackClient",
-    "SearchClient",
+    "DemoService",
+    "ProductionService",
     "TTLCache",
     "normalise_question",
 ]

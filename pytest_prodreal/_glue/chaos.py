@@ -12,15 +12,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .part import Part
-from .session import get_state
+from .session import STATE_KEY, get_state
 
 if TYPE_CHECKING:
     from ..chaos import Chaos
+    from ..chaos._guard import Guard
 
 __all__ = ["chaos"]
 
 _CHAOS_KEY = pytest.StashKey["Chaos"]()
 _FAILED_KEY = pytest.StashKey[bool]()
+_GUARD_KEY: pytest.StashKey[Guard] = pytest.StashKey()
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def chaos(
     """
     from ..chaos import Chaos
 
-    ch = Chaos(seed=prodreal_seed, clock=prodreal_clock)
+    settings = get_state(request.config).settings
+    loopback = settings is not None and settings.allow_loopback
+    ch = Chaos(seed=prodreal_seed, clock=prodreal_clock, allow_loopback=loopback)
     ch.start()
     request.node.stash[_CHAOS_KEY] = ch
     try:
@@ -71,6 +75,56 @@ class ChaosHooks:
             )
             report.sections.append((f"prodreal chaos ({report.when})", text))
         return report
+
+
+class NetworkGuardHooks:
+    """``--prodreal-network-guard``: the network guard around every test's setup, call, teardown.
+
+    A blocked attempt raises at once; at teardown the test errors listing every blocked attempt,
+    even ones the client swallowed. Only AF_INET/AF_INET6 sockets are guarded, so xdist's
+    execnet channels (pipes) and asyncio's socket pairs keep working.
+    """
+
+    def __init__(self, allow_loopback: bool) -> None:
+        self.allow_loopback = allow_loopback
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        """Start the guard before any fixture runs."""
+        from ..chaos._guard import Guard
+
+        guard = Guard(allow_loopback=self.allow_loopback, owner="--prodreal-network-guard")
+        item.stash[_GUARD_KEY] = guard
+        guard.start()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        """Stop the guard after the last fixture; fail the test for what it blocked."""
+        try:
+            return (yield)
+        finally:
+            guard = item.stash.get(_GUARD_KEY, None)
+            if guard is not None:
+                del item.stash[_GUARD_KEY]
+                guard.stop()
+                if guard.blocked:
+                    raise AssertionError(
+                        f"--prodreal-network-guard blocked {len(guard.blocked)} network "
+                        f"connection(s): {'; '.join(dict.fromkeys(guard.blocked))}. Route them "
+                        "with the chaos fixture, or pass --prodreal-allow-loopback for a local "
+                        "server"
+                    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Turn the session-wide network guard on when asked (nothing to do otherwise)."""
+    state = config.stash.get(STATE_KEY, None)
+    settings = state.settings if state is not None else None
+    if settings is not None and settings.network_guard:
+        name = "prodreal-network-guard"
+        if not config.pluginmanager.has_plugin(name):
+            config.pluginmanager.register(NetworkGuardHooks(settings.allow_loopback), name)
 
 
 #: The chaos part: its hooks are registered only when a collected test uses the fixture.

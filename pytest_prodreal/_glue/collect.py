@@ -3,8 +3,8 @@
 Registered only when a report or gate was asked for, so a suite that uses neither pays nothing
 per test. Evidence recorded during a test phase rides on that phase's ``TestReport`` as the
 attribute ``prodreal_evidence`` (a JSON-ready list), and the declared ids ride on the setup
-report as ``prodreal_declared``: pytest-xdist serialises extra report attributes, so both cross
-from workers to the controller unchanged.
+report as ``prodreal_declared``, and the test's subject as ``prodreal_subject``: pytest-xdist
+serialises extra report attributes, so all three cross from workers to the controller unchanged.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from ..evidence import Evidence, EvidenceSink, _install_sink
+from ..report.gates import subject_problem
 from ..report.model import TestRecord
-from .markers import DeclaredIdsError, declared_ids
+from .markers import DeclaredIdsError, declared_ids, marker_subject
 from .session import SessionState
+
+_SUBJECT_KEY = pytest.StashKey[str]()
 
 __all__ = ["EvidenceCollector", "TestAccumulator"]
 
@@ -33,10 +36,12 @@ class TestAccumulator:
     declared: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     duration: float = 0.0
+    subject: str = ""
 
     def add(self, report: pytest.TestReport) -> None:
         """Fold one phase's report in."""
         self.phases[report.when] = (report.outcome, hasattr(report, "wasxfail"))
+        self.subject = getattr(report, "prodreal_subject", None) or self.subject
         self.duration += float(getattr(report, "duration", 0.0) or 0.0)
         self.declared.extend(getattr(report, "prodreal_declared", ()) or ())
         for data in getattr(report, "prodreal_evidence", ()) or ():
@@ -71,6 +76,7 @@ class TestAccumulator:
             declared=tuple(self.declared),
             evidence=tuple(self.evidence),
             duration=self.duration,
+            subject=self.subject,
         )
 
 
@@ -81,6 +87,35 @@ class EvidenceCollector:
         self.state = state
         self.known = frozenset(r.id for r in state.taxonomy.remedies)
         self.tests: dict[str, TestAccumulator] = {}
+        self.subject_param = state.settings.subject_param if state.settings else None
+        self._only_default_subject_hook: bool | None = None  # decided at the first test
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_prodreal_subject(self, item: pytest.Item) -> str | None:
+        """The default subject: the marker's ``subject=``, else the named parameter's id."""
+        try:
+            subject = marker_subject(item, self.state.taxonomy)
+        except DeclaredIdsError:  # already reported as a collection error
+            subject = None
+        if subject is None and self.subject_param is not None:
+            subject = _param_subject(item, self.subject_param)
+        return subject
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Ask the hook for the test's subject; a bad one errors the test with one line."""
+        if self._only_default_subject_hook is None:
+            impls = item.config.hook.pytest_prodreal_subject.get_hookimpls()
+            self._only_default_subject_hook = [i.plugin for i in impls] == [self]
+        if self._only_default_subject_hook:  # no one else answers: skip pluggy's dispatch
+            subject = self.pytest_prodreal_subject(item)
+        else:
+            subject = item.ihook.pytest_prodreal_subject(item=item)
+        problem = subject_problem(subject if subject is not None else "")
+        if problem:
+            item.stash[_SUBJECT_KEY] = ""
+            pytest.fail(f"{item.nodeid}: pytest_prodreal_subject: {problem}", pytrace=False)
+        item.stash[_SUBJECT_KEY] = subject or ""
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -107,6 +142,7 @@ class EvidenceCollector:
             except DeclaredIdsError:  # already reported as a collection error
                 declared = ()
             report.prodreal_declared = list(declared)  # type: ignore[attr-defined]
+            report.prodreal_subject = item.stash.get(_SUBJECT_KEY, "")  # type: ignore[attr-defined]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -121,3 +157,23 @@ class EvidenceCollector:
     def records(self) -> list[TestRecord]:
         """Every test heard of, as records."""
         return [acc.record() for acc in self.tests.values()]
+
+
+def _param_subject(item: pytest.Item, name: str) -> str | None:
+    """The id of parameter ``name`` of a parametrized item (``None`` when it has none).
+
+    pytest keeps one id per ``parametrize`` call (fixture params included), in the order the
+    parameters were added; when each call added one parameter the two line up. Otherwise a
+    text or number value is its own id, and anything else gets pytest's default ``name0``.
+    """
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or name not in callspec.params:
+        return None
+    names = list(callspec.params)
+    ids = list(getattr(callspec, "_idlist", ()))
+    if len(ids) == len(names):
+        return str(ids[names.index(name)])
+    value = callspec.params[name]
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    return f"{name}{callspec.indices.get(name, 0)}"

@@ -2,8 +2,14 @@
 
 - ``@pytest.mark.prodreal_corpus`` on a Hypothesis ``@given`` test replays the test's saved failing
   examples first, then runs Hypothesis, and saves the examples Hypothesis reports as failing.
-- The ``failure_corpus`` fixture gives any test its corpus file to replay and save by hand.
+- The ``prodreal_corpus`` fixture gives any test its corpus file to replay and save by hand
+  (``failure_corpus`` is its deprecated old name).
 - ``@pytest.mark.prodreal_traffic(path, field=...)`` parametrizes a test with recorded inputs.
+
+Evidence (see docs/inputs.md): both markers *declare* their remedy, and record evidence only
+from what was exercised — a traffic test whose body reads the recorded input and checks
+something (an ``assert`` or a check call) and passed; a corpus test that replayed or saved at
+least one example, or ran Hypothesis examples through a body that checks something.
 
 Importing this module imports neither Hypothesis nor Faker; per-test hooks return at once for
 tests without these markers.
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +31,12 @@ from .session import STATE_KEY, get_state
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from ..inputs.failure_corpus import CorpusEntry, FailureCorpus
+    from ..inputs.failure_corpus import TestCorpus
 
-__all__ = ["TestCorpus", "failure_corpus"]
+__all__ = ["failure_corpus", "prodreal_corpus"]
+
+#: This run's id (xdist workers share the controller's ``testrunuid``), tagging corpus saves.
+_RUN_ID_KEY = pytest.StashKey[str]()
 
 _CORPUS_MARKER = (
     "prodreal_corpus(name=None): replay this @given test's saved failing examples first and save "
@@ -76,6 +85,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     argname = kwargs.get("argname") or (
         field if isinstance(field, str) and field.isidentifier() else "record"
     )
+    if not isinstance(argname, str) or not argname.isidentifier():
+        pytest.fail(
+            f"{where}: prodreal_traffic argname={argname!r} must be the name of a test argument",
+            pytrace=False,
+        )
+    if argname in getattr(metafunc, "_arg2fixturedefs", {}):
+        pytest.fail(
+            f"{where}: prodreal_traffic argname={argname!r} shadows the fixture {argname!r}; "
+            "pass another argname= (and rename the test's argument)",
+            pytrace=False,
+        )
     if argname not in metafunc.fixturenames:
         pytest.fail(
             f"{where}: prodreal_traffic parametrizes the argument {argname!r}, which the test "
@@ -85,7 +105,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     path = Path(marker.args[0])
     if not path.is_absolute():
         path = Path(metafunc.definition.path).parent / path
+    if path.is_dir():
+        pytest.fail(
+            f"{where}: prodreal_traffic: {str(path)!r} is a directory; pass the path of a JSONL "
+            "or CSV file",
+            pytrace=False,
+        )
     seed = kwargs.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        pytest.fail(
+            f"{where}: prodreal_traffic seed={seed!r} must be a whole number >= 0 (or leave it "
+            "out to derive one from the run seed)",
+            pytrace=False,
+        )
     if seed is None:
         state = metafunc.config.stash.get(STATE_KEY, None)
         seed = derive_seed(state.seed if state else 0, where, "prodreal_traffic")
@@ -99,9 +131,60 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     except InvalidArgument as exc:
         pytest.fail(f"{where}: prodreal_traffic: {exc}", pytrace=False)
+    except OSError as exc:
+        pytest.fail(
+            f"{where}: prodreal_traffic: cannot read {str(path)!r} ({exc.strerror}); pass the "
+            "path of a readable JSONL or CSV file",
+            pytrace=False,
+        )
     if not records:
         pytest.fail(f"{where}: prodreal_traffic: {path} holds no rows", pytrace=False)
-    metafunc.parametrize(argname, [r.value for r in records], ids=[r.id for r in records])
+    marks = _declare(metafunc, "shadow_traffic")
+    metafunc.parametrize(argname, [pytest.param(r.value, id=r.id, marks=marks) for r in records])
+
+
+def _declare(metafunc: pytest.Metafunc, remedy: str) -> tuple[pytest.MarkDecorator, ...]:
+    """``prodreal(remedy)``, so the marker declares its remedy (when the taxonomy has it).
+
+    A test that carries the marker but exercises nothing then reads "declared only".
+    """
+    state = metafunc.config.stash.get(STATE_KEY, None)
+    if state is None or not state.taxonomy.is_remedy(remedy):
+        return ()
+    return (pytest.mark.prodreal(remedy),)
+
+
+# --- one seed: Hypothesis tests follow --prodreal-seed ---------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With an explicit ``--prodreal-seed``, seed each ``@given`` test from it and its node id.
+
+    The same as Hypothesis's ``@seed(...)`` per test (Hypothesis reads the attribute it sets),
+    so one printed run seed replays the same generated examples, in any order and under xdist.
+    Left alone: runs without ``--prodreal-seed`` (Hypothesis's own randomness, as without the
+    plugin), tests with their own ``@seed``, and runs given ``--hypothesis-seed``.
+    """
+    state = config.stash.get(STATE_KEY, None)
+    settings = state.settings if state else None
+    if settings is None or settings.seed is None:
+        return  # the usual run: not a single attribute lookup per test
+    try:
+        if config.getoption("hypothesis_seed", None) is not None:
+            return  # Hypothesis's own run seed wins, as the user asked for it
+    except ValueError:
+        pass
+    for item in items:
+        obj = getattr(item, "obj", None)
+        if getattr(obj, "hypothesis", None) is None:
+            continue
+        function: Any = getattr(obj, "__func__", obj)
+        own_seed = getattr(function, "_hypothesis_internal_use_seed", None) is not None
+        if own_seed and not getattr(function, "_prodreal_seeded", False):
+            continue  # the user's own @seed(...)
+        base = item.nodeid.partition("[")[0]  # one seed per function: parameters share it
+        function._hypothesis_internal_use_seed = derive_seed(settings.seed, base, "hypothesis")
+        function._prodreal_seeded = True
 
 
 # --- failure corpus ---------------------------------------------------------------------------
@@ -121,86 +204,78 @@ def _check_corpus_marker(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None
         pytest.fail(
             f"{where}: prodreal_corpus name= must be a non-empty str, got {name!r}", pytrace=False
         )
-    if getattr(metafunc.function, "hypothesis", None) is None and (
-        "failure_corpus" not in metafunc.fixturenames
+    if getattr(metafunc.function, "hypothesis", None) is None and not (
+        {"prodreal_corpus", "failure_corpus"} & set(metafunc.fixturenames)
     ):
         pytest.fail(
             f"{where}: @pytest.mark.prodreal_corpus needs a Hypothesis @given test (or a test "
-            "that uses the failure_corpus fixture to replay and save by hand)",
+            "that uses the prodreal_corpus fixture to replay and save by hand)",
             pytrace=False,
         )
+    function = getattr(metafunc.function, "__func__", metafunc.function)
+    already = any(
+        m.name == "prodreal" and "failure_corpus" in m.args
+        for m in getattr(function, "pytestmark", ())
+    )
+    for mark in () if already else _declare(metafunc, "failure_corpus"):
+        mark(function)  # stored on the function: every item made from it declares the remedy
 
 
-class TestCorpus:
-    """The failure corpus of one test: its saved entries, and a way to save more."""
+def _run_id(config: pytest.Config) -> str:
+    """This run's id: xdist's ``testrunuid`` on a worker, else one made for the session."""
+    run = config.stash.get(_RUN_ID_KEY, None)
+    if run is None:
+        workerinput = getattr(config, "workerinput", None)
+        run = str(workerinput.get("testrunuid", "")) if workerinput else ""
+        if not run:
+            import uuid
 
-    __test__ = False  # not a test class, whatever its name
-
-    def __init__(self, corpus: FailureCorpus, mode: str) -> None:
-        self._corpus = corpus
-        self.mode = mode
-
-    @property
-    def path(self) -> Path:
-        """The corpus file (it may not exist yet)."""
-        return self._corpus.path
-
-    @property
-    def entries(self) -> list[CorpusEntry]:
-        """The saved entries, in file order (raises ``CorpusError`` naming a corrupt line).
-
-        Reading them records ``failure_corpus`` evidence: the test replays its corpus.
-        """
-        from ..evidence import _record_if_in_test
-        from ..inputs.failure_corpus import CorpusError
-
-        try:
-            found = [] if self.mode == "off" else self._corpus.entries()
-        except CorpusError as exc:
-            _record_if_in_test(
-                "failure_corpus", held=False, check="failure_corpus", summary=str(exc)
-            )
-            raise
-        _record_if_in_test(
-            "failure_corpus",
-            held=self.mode != "off",
-            check="failure_corpus",
-            summary=f"replayed {len(found)} saved failing input(s) from {self.path.name}",
-            figures={"replayed": len(found), "mode": self.mode},
-        )
-        return found
-
-    def save(self, arguments: Mapping[str, Any]) -> bool:
-        """Save one failing input (a mapping of argument names to JSON values).
-
-        Returns whether it was new; does nothing in ``replay`` and ``off`` modes.
-        """
-        if self.mode != "record":
-            return False
-        return self._corpus.add([arguments]) > 0
+            run = uuid.uuid4().hex
+        config.stash[_RUN_ID_KEY] = run
+    return run
 
 
 def _corpus_for(item: pytest.Item, name: str | None) -> TestCorpus:
-    from ..inputs.failure_corpus import FailureCorpus, corpus_file_for
+    from ..inputs.failure_corpus import FailureCorpus, TestCorpus, corpus_file_for
 
     settings = get_state(item.config).settings or Settings()
     return TestCorpus(
         FailureCorpus(corpus_file_for(settings.corpus_dir, item.nodeid, name)),
         settings.corpus_mode,
+        _run_id(item.config),
     )
 
 
 @pytest.fixture
-def failure_corpus(request: pytest.FixtureRequest) -> TestCorpus:
+def prodreal_corpus(request: pytest.FixtureRequest) -> Generator[TestCorpus, None, None]:
     """This test's failure corpus file, under ``--prodreal-corpus-dir``.
 
-    Replay ``failure_corpus.entries`` first (reading them records ``failure_corpus`` evidence),
-    and ``failure_corpus.save({...})`` an input that failed. For ``@given`` tests use
+    Replay ``prodreal_corpus.entries`` first (replaying at least one records ``failure_corpus``
+    evidence), and ``prodreal_corpus.save({...})`` an input that failed. For ``@given`` tests use
     ``@pytest.mark.prodreal_corpus`` instead, which does both for you.
     """
     marker = request.node.get_closest_marker("prodreal_corpus")
     name = marker.kwargs.get("name") if marker else None
-    return _corpus_for(request.node, name)
+    corpus = _corpus_for(request.node, name)
+    yield corpus
+    corpus.close()  # fsync what the test saved
+
+
+@pytest.fixture
+def failure_corpus(request: pytest.FixtureRequest) -> Generator[TestCorpus, None, None]:
+    """Deprecated old name of the ``prodreal_corpus`` fixture (removed in the next release)."""
+    import warnings
+
+    warnings.warn(
+        "the failure_corpus fixture is deprecated; use prodreal_corpus (same object)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    marker = request.node.get_closest_marker("prodreal_corpus")
+    name = marker.kwargs.get("name") if marker else None
+    corpus = _corpus_for(request.node, name)
+    yield corpus
+    corpus.close()
 
 
 class InputsHooks:
@@ -208,40 +283,62 @@ class InputsHooks:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
-        """Replay and record ``prodreal_corpus`` tests' corpus; note traffic replays."""
+        """Replay and record ``prodreal_corpus`` tests' corpus; judge traffic replays."""
         traffic = pyfuncitem.get_closest_marker("prodreal_traffic")
         corpus_marker = pyfuncitem.get_closest_marker("prodreal_corpus")
         if traffic is None and corpus_marker is None:
             return (yield)
-        from ..evidence import _record_if_in_test
-
-        if traffic is not None:
-            _record_if_in_test(
-                "shadow_traffic",
-                held=True,
-                check="prodreal_traffic",
-                summary=f"replayed recorded input {pyfuncitem.name}",
-                figures={"recorded_inputs": 1},
-            )
         if corpus_marker is None:
-            return (yield)
-        return (yield from _with_corpus(pyfuncitem, corpus_marker.kwargs.get("name")))
+            outcome = yield
+        else:
+            outcome = yield from _with_corpus(pyfuncitem, corpus_marker.kwargs.get("name"))
+        if traffic is not None:  # reached only when the test body passed
+            _traffic_evidence(pyfuncitem, traffic)
+        return outcome
+
+
+def _traffic_argname(marker: pytest.Mark) -> str:
+    field = marker.kwargs.get("field")
+    argname = marker.kwargs.get("argname") or (
+        field if isinstance(field, str) and field.isidentifier() else "record"
+    )
+    return str(argname)
+
+
+def _traffic_evidence(item: pytest.Function, marker: pytest.Mark) -> None:
+    """Record ``shadow_traffic`` when the passing body read the input and checked something."""
+    from .._kit import record_if_in_test
+    from ..inputs._body import body_facts
+
+    argname = _traffic_argname(marker)
+    facts = body_facts(item.obj)
+    if not (facts.checks and facts.reads(argname)):
+        return  # the marker declared shadow_traffic; nothing was exercised, so nothing counts
+    record_if_in_test(
+        "shadow_traffic",
+        held=True,
+        check="prodreal_traffic",
+        summary=f"replayed recorded input {item.name} through a test that checks it",
+        figures={"recorded_inputs": 1},
+    )
 
 
 def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, object, object]:
-    from ..evidence import _record_if_in_test
+    __tracebackhide__ = True
+    from .._kit import record_if_in_test
+    from ..inputs._body import body_facts
     from ..inputs.failure_corpus import CorpusError
 
     hypothesis_handle = getattr(item.obj, "hypothesis", None)
-    if hypothesis_handle is None:  # a failure_corpus fixture test (checked at collection)
+    if hypothesis_handle is None:  # a prodreal_corpus fixture test (checked at collection)
         return (yield)
     corpus = _corpus_for(item, name)
     if corpus.mode == "off":
         return (yield)
     try:
-        entries = corpus._corpus.entries()
+        entries = corpus.load()  # saved by earlier runs: this run's own saves are not replayed
     except CorpusError as exc:
-        _record_if_in_test("failure_corpus", held=False, check="prodreal_corpus", summary=str(exc))
+        record_if_in_test("failure_corpus", held=False, check="prodreal_corpus", summary=str(exc))
         pytest.fail(str(exc), pytrace=False)
     inner: Callable[..., Any] = hypothesis_handle.inner_test
     params = inspect.signature(inner).parameters
@@ -253,7 +350,7 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
         try:
             inner(*bound, **fixtures, **entry.arguments)
         except Exception as exc:
-            _record_if_in_test(
+            record_if_in_test(
                 "failure_corpus",
                 held=False,
                 check="prodreal_corpus",
@@ -265,9 +362,11 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
                 f"fails again: {entry.arguments!r:.300}\n{type(exc).__name__}: {exc}"
             ) from exc
     captured: list[dict[str, Any]] = []
+    examples = [0]
 
     @functools.wraps(inner)  # Hypothesis prints the failing call under this function's name
     def capturing(*args: Any, **kwargs: Any) -> Any:
+        examples[0] += 1
         try:
             return inner(*args, **kwargs)
         except BaseException:
@@ -298,13 +397,26 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
                     ProdrealWarning,
                     stacklevel=1,
                 )
-        _record_if_in_test(
-            "failure_corpus",
-            held=True,
-            check="prodreal_corpus",
-            summary=f"replayed {len(entries)} saved failing example(s) first; saved {saved} new",
-            figures={"replayed": len(entries), "saved": saved, "mode": corpus.mode},
-        )
+        corpus.close()
+        checked = examples[0] if body_facts(inner).checks else 0
+        # Evidence counts what was exercised: examples replayed or saved, or Hypothesis
+        # examples run through a body that checks something. Zero of all: declared only.
+        if entries or saved or checked:
+            record_if_in_test(
+                "failure_corpus",
+                held=True,
+                check="prodreal_corpus",
+                summary=(
+                    f"replayed {len(entries)} saved failing example(s) first, ran {checked} "
+                    f"checked example(s); saved {saved} new"
+                ),
+                figures={
+                    "replayed": len(entries),
+                    "examples": checked,
+                    "saved": saved,
+                    "mode": corpus.mode,
+                },
+            )
     return outcome
 
 
@@ -312,6 +424,7 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
 #: per-test hooks are registered only when a collected test carries one of them.
 PART = Part(
     name="inputs",
+    fixtures=frozenset({"prodreal_corpus", "failure_corpus"}),
     markers=(
         MarkerSpec("prodreal_corpus", _CORPUS_MARKER),
         MarkerSpec("prodreal_traffic", _TRAFFIC_MARKER),

@@ -6,8 +6,9 @@ finds them because :mod:`.parts` registers the module as a plugin) and one ``PAR
 record. The wiring reads only the record:
 
 - ``markers``: registered with pytest (``--markers``), and each ``validate`` runs at collection
-  for every item carrying the marker (also markers added by hooks), turning a misuse into a
-  collection error that names the test and the fix.
+  for every item carrying the marker (also markers added by ``pytest_collection_modifyitems``
+  hooks, checked on the final items), turning a misuse into a collection error that names the
+  test and the fix.
 - ``fixtures`` / ``markers``: the triggers. ``per_test`` (a factory of a hook object) is
   registered as a plugin only when a collected test uses one of ``fixtures`` or carries one of
   the markers, so a suite that uses none of the part pays nothing per test.
@@ -36,6 +37,9 @@ class MarkerSpec:
     name: str
     help: str
     validate: Validator | None = None
+    #: The marker acts while tests are generated (it parametrizes): one added by a hook after
+    #: collection cannot take effect, and is a collection error saying to mark the test instead.
+    parametrizes: bool = False
 
     @property
     def line(self) -> str:

@@ -18,7 +18,7 @@ from .part import Part
 __all__ = ["PART_NAMES", "load_parts", "register_parts"]
 
 #: Every part with a pytest surface, in wiring order (the clock before what runs on it).
-PART_NAMES: tuple[str, ...] = ("clock", "chaos", "inputs", "state")
+PART_NAMES: tuple[str, ...] = ("clock", "chaos", "inputs", "state", "trust", "operations")
 
 
 @functools.cache

@@ -7,13 +7,15 @@ share the same help text. Bad values raise ``pytest.UsageError`` naming the opti
 from __future__ import annotations
 
 import os
+import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from ..errors import InvalidArgument
-from ..report.gates import Gates
+from ..report.gates import Gates, split_required, subject_problem
 from ..taxonomy import Taxonomy
 
 __all__ = ["REPORT_TYPES", "ReportTarget", "Settings", "add_options", "parse_settings"]
@@ -38,7 +40,7 @@ class Option:
     ini_type: str
     help: str
     metavar: str = "N"
-    action: str = "store"  # "store", "append" (repeatable) or "report" (repeatable, bare = term)
+    action: str = "store"  # "store", "store_true", "append" or "report" (repeatable, bare = term)
     ini_default: object = None
 
 
@@ -58,20 +60,29 @@ OPTIONS: tuple[Option, ...] = (
         "prodreal_require",
         "args",
         "fail the run unless these comma-separated category or remedy ids (or 'all') are "
-        "verified by passing tests with evidence",
+        "verified by passing tests with evidence, for every subject; SUBJECT:ID for one "
+        "subject only (e.g. prod:all)",
         metavar="IDS",
         action="append",
     ),
     Option(
         "--prodreal-max-unchecked",
         "prodreal_max_unchecked",
-        "string",
+        "int",
         "fail the run when more than N remedies are not verified (the launch rule is N=2)",
+    ),
+    Option(
+        "--prodreal-subject-param",
+        "prodreal_subject_param",
+        "string",
+        "the parametrized fixture or argument whose parameter id names each test's subject "
+        "(e.g. service: one checklist, verdict and gate result per service)",
+        metavar="NAME",
     ),
     Option(
         "--prodreal-seed",
         "prodreal_seed",
-        "string",
+        "int",
         "the run seed (a whole number >= 0) every random choice of the plugin derives from; "
         "default: a fresh one per run, printed in the header",
     ),
@@ -92,6 +103,24 @@ OPTIONS: tuple[Option, ...] = (
         "replay (never write) or off",
         metavar="MODE",
         ini_default="record",
+    ),
+    Option(
+        "--prodreal-network-guard",
+        "prodreal_network_guard",
+        "flag",
+        "block every connection and DNS lookup in every test, not only in chaos tests (a "
+        "blocked attempt fails the test, naming host, port and client)",
+        action="store_true",
+        ini_default=False,
+    ),
+    Option(
+        "--prodreal-allow-loopback",
+        "prodreal_allow_loopback",
+        "flag",
+        "let the network guard (chaos tests and --prodreal-network-guard) allow connections to "
+        "this machine (localhost, 127.0.0.0/8, ::1), for tests that run a local server",
+        action="store_true",
+        ini_default=False,
     ),
 )
 
@@ -114,6 +143,9 @@ class Settings:
     github_summary: bool = True
     corpus_dir: Path = Path("prodreal-corpus")
     corpus_mode: str = "record"
+    network_guard: bool = False
+    allow_loopback: bool = False
+    subject_param: str | None = None
 
     @property
     def active(self) -> bool:
@@ -125,7 +157,11 @@ def add_options(parser: pytest.Parser) -> None:
     """Register the options and ini keys of :data:`OPTIONS`."""
     group = parser.getgroup("prodreal", "production-realism testing (pytest-prodreal)")
     for opt in OPTIONS:
-        if opt.action == "report":
+        if opt.action == "store_true":
+            group.addoption(
+                opt.flag, action="store_true", default=None, dest=opt.ini, help=opt.help
+            )
+        elif opt.action == "report":
             group.addoption(
                 opt.flag,
                 action="append",
@@ -145,35 +181,124 @@ def add_options(parser: pytest.Parser) -> None:
                 dest=opt.ini,
                 help=opt.help,
             )
-        parser.addini(opt.ini, opt.help, type=opt.ini_type, default=opt.ini_default)  # type: ignore[arg-type]
+        ini_type = _ini_type(opt.ini_type)
+        parser.addini(opt.ini, opt.help, type=ini_type, default=opt.ini_default)  # type: ignore[arg-type]
     parser.addini(
         "prodreal_github_summary",
         "append the Markdown report to $GITHUB_STEP_SUMMARY when a report is written and that "
         "variable is set (default: true)",
-        type="bool",
+        type=_ini_type("flag"),  # type: ignore[arg-type]
         default=True,
     )
 
 
+def _pytest_version() -> tuple[int, int]:
+    major, minor = [*pytest.__version__.split("."), "0"][:2]
+    return int(major), int("".join(c for c in minor if c.isdigit()) or 0)
+
+
+def _ini_type(kind: str) -> object:
+    """The ``addini`` type for a row's ``ini_type``.
+
+    ``int`` and ``flag`` (a bool we parse ourselves) are declared so that pytest 9's native
+    ``[tool.pytest]`` table takes ``prodreal_seed = 5`` or ``prodreal_github_summary = false``.
+    pytest >= 9.2 takes the union ``int | str`` (``bool | str``): every value reaches our parser,
+    which names the key and the fix for a bad one (also an empty ``key =``). Older pytest gets
+    ``string`` (``bool`` for a flag), which ``[pytest]`` and ``[tool.pytest.ini_options]`` read.
+    """
+    if kind not in ("int", "flag"):
+        return kind
+    if _pytest_version() >= (9, 2):
+        return (int | str) if kind == "int" else (bool | str)
+    return "string" if kind == "int" else "bool"
+
+
+_LIST_TYPES = frozenset({"args", "linelist", "paths", "pathlist"})
+
+
 def _raw(config: pytest.Config, key: str) -> tuple[object, str]:
-    """The option's value if given on the command line, else the ini value; and its name."""
+    """The option's value if given on the command line, else the ini value; and its name.
+
+    A value pytest itself rejects (a toml value of the wrong type) becomes a ``UsageError``
+    naming the key; so does a list given to a key that takes one value.
+    """
     value = config.getoption(key)
     if value is not None:
         return value, "--" + key.replace("_", "-")
-    return config.getini(key), f"ini option {key!r}"
+    name = f"ini option {key!r}"
+    try:
+        with warnings.catch_warnings():
+            # pytest warns before returning a toml list for a "string" key; we refuse it below.
+            warnings.simplefilter("ignore")
+            value = config.getini(key)
+    except pytest.UsageError as exc:
+        reason = _pytest_reason(exc)
+        raise pytest.UsageError(f"{name}: {reason}; {_ini_fix(key)}") from None
+    if isinstance(value, list) and _ini_kind(key) not in _LIST_TYPES:
+        raise pytest.UsageError(
+            f"{name}: expected one value, got a list {value!r}; {_ini_fix(key)}"
+        )
+    return value, name
+
+
+def _pytest_reason(exc: pytest.UsageError) -> str:
+    """Pytest's complaint without its file path and key (our message names the key)."""
+    text = str(exc).rpartition(": config option ")[2] or str(exc)
+    key, sep, rest = text.partition(" expects ")
+    return f"expected {rest}" if sep and key.startswith("'") else text
+
+
+def _ini_kind(key: str) -> str:
+    for opt in OPTIONS:
+        if opt.ini == key:
+            return opt.ini_type
+    return "flag" if key == "prodreal_github_summary" else "string"
+
+
+def _ini_fix(key: str) -> str:
+    example = {
+        "int": f"{key} = 5",
+        "flag": f"{key} = false",
+        "bool": f"{key} = true",
+    }.get(_ini_kind(key), f'{key} = "..."' if _ini_kind(key) == "string" else f"{key} = a b")
+    return f"write e.g. {example}"
 
 
 def _parse_int(value: object, name: str) -> int | None:
-    if value is None or value == "" or value == []:
+    if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise pytest.UsageError(f"{name}: expected a whole number >= 0, got {value!r}")
     text = str(value).strip()
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0 or not text.lstrip("+").isdigit():
+    if not text:
+        raise pytest.UsageError(
+            f"{name}: empty value; give a whole number >= 0 (e.g. {_example(name, '5')}) or "
+            "leave the option out"
+        )
+    if not (text.isascii() and text.lstrip("+").isdigit()):
         raise pytest.UsageError(f"{name}: expected a whole number >= 0, got {text!r}")
-    return number
+    return int(text)
+
+
+def _example(name: str, value: str) -> str:
+    if name.startswith("--"):
+        return f"{name}={value}"
+    key = name.removeprefix("ini option ").strip("'")
+    return f"{key} = {value}"
+
+
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", "f"})
+
+
+def _parse_flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    shown = "an empty value" if not text else repr(value)
+    raise pytest.UsageError(f"{name}: expected true or false, got {shown}; {_ini_fix(name[12:-1])}")
 
 
 def _parse_report(value: str, name: str, base: Path) -> ReportTarget:
@@ -232,7 +357,14 @@ def parse_settings(config: pytest.Config, taxonomy: Taxonomy) -> Settings:
         require.extend(x.strip() for x in str(item).split(",") if x.strip())
     if raw_require and not require:
         raise pytest.UsageError(f"{qname}: give category or remedy ids (comma-separated) or 'all'")
-    for xid in require:
+    for item in require:
+        subject, xid = split_required(item)  # SUBJECT:ID holds for that subject only
+        if subject is not None:
+            problem = subject_problem(subject) if subject else "an empty subject"
+            if problem:
+                raise pytest.UsageError(
+                    f"{qname}: {item!r}: {problem}; write SUBJECT:ID, e.g. prod:all"
+                )
         if xid != "all" and xid not in taxonomy:
             raise pytest.UsageError(f"{qname}: {taxonomy.unknown_id_message(xid)}")
 
@@ -250,10 +382,66 @@ def parse_settings(config: pytest.Config, taxonomy: Taxonomy) -> Settings:
         reports=tuple(reports),
         gates=gates,
         seed=seed,
-        github_summary=bool(config.getini("prodreal_github_summary")),
+        github_summary=_parse_flag(*_raw_ini(config, "prodreal_github_summary")),
         corpus_dir=corpus_dir,
         corpus_mode=corpus_mode,
+        subject_param=_parse_subject_param(config),
+        network_guard=_parse_flag(*_raw(config, "prodreal_network_guard")),
+        allow_loopback=_parse_flag(*_raw(config, "prodreal_allow_loopback")),
     )
+
+
+def _parse_subject_param(config: pytest.Config) -> str | None:
+    raw, name = _raw(config, "prodreal_subject_param")
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip()
+    if not text.isidentifier():
+        raise pytest.UsageError(
+            f"{name}: expected the name of a parametrized fixture or argument, got {text!r}"
+        )
+    return text
+
+
+def _raw_ini(config: pytest.Config, key: str) -> tuple[object, str]:
+    """An ini-only key's value and name (see :func:`_raw`)."""
+    name = f"ini option {key!r}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return config.getini(key), name
+    except pytest.UsageError as exc:
+        reason = _pytest_reason(exc)
+        raise pytest.UsageError(f"{name}: {reason}; {_ini_fix(key)}") from None
+
+
+def _check_corpus_dir(directory: Path, name: str, mode: str) -> None:
+    """Refuse at start-up a corpus directory that could never be created or written."""
+    if directory.exists():
+        if not directory.is_dir():
+            raise pytest.UsageError(f"{name}: {str(directory)!r} is a file, not a directory")
+        if mode == "record" and not os.access(directory, os.W_OK):
+            raise pytest.UsageError(
+                f"{name}: directory {str(directory)!r} is not writable; choose another "
+                "directory or use --prodreal-corpus=replay"
+            )
+        return
+    ancestor = directory.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    problem = None
+    if not ancestor.is_dir():
+        problem = f"{str(ancestor)!r} is a file"
+    elif mode == "record":
+        try:  # os.access says yes to root on /proc: only a real attempt tells
+            os.rmdir(tempfile.mkdtemp(prefix=".prodreal-probe-", dir=ancestor))
+        except OSError as exc:
+            problem = f"cannot create a directory in {str(ancestor)!r} ({exc.strerror or exc})"
+    if problem:
+        raise pytest.UsageError(
+            f"{name}: cannot create the corpus directory {str(directory)!r}: {problem}; "
+            "choose another directory"
+        )
 
 
 def _parse_corpus(config: pytest.Config) -> tuple[Path, str]:
@@ -263,11 +451,20 @@ def _parse_corpus(config: pytest.Config) -> tuple[Path, str]:
             f"{name}: invalid value {mode!r}; choose one of {', '.join(CORPUS_MODES)}"
         )
     raw, dname = _raw(config, "prodreal_corpus_dir")
-    if not str(raw).strip():
-        raise pytest.UsageError(f"{dname}: must name a directory, got an empty value")
-    directory = Path(str(raw))
+    if not isinstance(raw, str):
+        raise pytest.UsageError(
+            f"{dname}: expected a directory name, got {raw!r}; {_ini_fix('prodreal_corpus_dir')}"
+        )
+    if not raw.strip():
+        raise pytest.UsageError(
+            f"{dname}: empty value; name a directory (e.g. {_example(dname, 'prodreal-corpus')}) "
+            "or leave the option out"
+        )
+    directory = Path(raw)
     if not directory.is_absolute():
         directory = config.rootpath / directory
-    if directory.exists() and not directory.is_dir():
+    if raw != "prodreal-corpus":  # the default is made when first needed, not probed
+        _check_corpus_dir(directory, dname, str(mode))
+    elif directory.exists() and not directory.is_dir():
         raise pytest.UsageError(f"{dname}: {str(directory)!r} is a file, not a directory")
     return directory, str(mode)

@@ -63,7 +63,11 @@ def conclude(
     __tracebackhide__ = True
     figures = dict(figures)
     if not held:
-        record_if_in_test(remedy, held=False, figures=figures, summary=summary, check=check)
+        # The failing evidence carries the explanation (figure and fix), so the report says what
+        # to fix even when the test's own output is not at hand (CI summaries, combined shards).
+        record_if_in_test(
+            remedy, held=False, figures=figures, summary=explanation or summary, check=check
+        )
         raise AssertionError(f"{check}: {explanation or summary}")
     if exercised <= 0:
         hint = f": {nothing_hint}" if nothing_hint else ""

@@ -7,12 +7,13 @@ import importlib.util
 import inspect
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..errors import InvalidArgument, ProdrealWarning
 from ._faults import check_seconds
+from ._guard import Guard
 from ._log import ChaosCall, ScheduleEntry
 from ._route import CallableRoute, Target
 
@@ -64,9 +65,21 @@ class Chaos:
         clock: VirtualClock | None = None,
         hang_s: float = 3600.0,
         warn_unexercised: bool = True,
+        network_guard: bool = True,
+        allow_loopback: bool = False,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidArgument(f"Chaos(seed={seed!r}): the seed must be an int")
+        if isinstance(allow_hosts, str):
+            raise InvalidArgument(
+                f"Chaos(allow_hosts={allow_hosts!r}): pass a list of hosts, e.g. ['localhost']"
+            )
+        self._guard: Guard | None = (
+            Guard(allow_loopback=allow_loopback, hosts=allow_hosts, owner="Chaos")
+            if network_guard
+            else None
+        )
         self.seed = seed
         self._clock = clock
         self.hang_s = check_seconds(hang_s, "hang_s")
@@ -127,6 +140,17 @@ class Chaos:
             n += 1
         return f"{name}#{n}"
 
+    def _check_name(self, name: object, where: str) -> None:
+        if name is None:
+            return
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument(f"{where}: name={name!r} must be a non-empty string")
+        if name in self.routes:
+            raise InvalidArgument(
+                f"{where}: name={name!r} is already a route of this chaos; give each route its "
+                "own name (the name seeds its faults and labels its calls)"
+            )
+
     def _ensure_router(self) -> ChaosRouter:
         if self._router is None:
             if importlib.util.find_spec("respx") is None:  # pragma: no cover - respx is installed
@@ -162,7 +186,10 @@ class Chaos:
         Routes are tried in the order they were added.
         """
         from ._http import build_route
+        from ._routeargs import check_route_args
 
+        check_route_args(method, url, respond, patterns)
+        self._check_name(name, "chaos.route")
         what = url if url is not None else ", ".join(f"{k}={v!r}" for k, v in patterns.items())
         label = name or " ".join(x for x in (method and method.upper(), what) if x) or "any request"
         route = build_route(
@@ -198,6 +225,7 @@ class Chaos:
         ``timeout`` plays the client's timeout: latency above it becomes ``TimeoutError`` after
         exactly ``timeout`` virtual seconds.
         """
+        self._check_name(name, "chaos.wrap")
         label = name or getattr(fn, "__qualname__", None) or repr(fn)
         route = CallableRoute(self, fn, self._unique(str(label)), timeout)
         self.routes[route.name] = route
@@ -217,6 +245,12 @@ class Chaos:
         """
         if not isinstance(attribute, str) or not hasattr(target, attribute):
             raise InvalidArgument(f"chaos.patch: {target!r} has no attribute {attribute!r} to wrap")
+        if isinstance(target, type) and not target.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE
+            raise InvalidArgument(
+                f"chaos.patch: {target.__name__} is a built-in type, which cannot be patched; "
+                f"wrap the callable instead: chaos.wrap(obj.{attribute}) and call the result, or "
+                "patch the class or module of your own code that calls it"
+            )
         original = inspect.getattr_static(target, attribute)
         # Restore by deleting when the attribute was inherited (a method patched on one object
         # lives in its class): setting the plain function back on the object would unbind it.
@@ -243,6 +277,23 @@ class Chaos:
         self._patches.append((target, attribute, original if own else _INHERITED))
         return route
 
+    def allow_hosts(self, *hosts: str) -> Chaos:
+        """Let unrouted connections to these hosts (names or IP addresses) through the guard.
+
+        For a server the test runs itself: ``chaos.allow_hosts("localhost", "127.0.0.1")``.
+        """
+        if self._guard is None:
+            raise InvalidArgument(
+                "chaos.allow_hosts: this Chaos runs without its network guard "
+                "(network_guard=False), so every host is already reachable"
+            )
+        self._guard.allow(*hosts)
+        return self
+
+    def _lets_through(self, host: str) -> bool:
+        """Whether an unrouted request to ``host`` may go to the real network."""
+        return self._guard is not None and self._guard.allows(host)
+
     def scenario(self, name: str, **options: Any) -> Chaos:
         """Apply a named scenario to every route added so far (see ``SCENARIOS``)."""
         from ._scenarios import check_scenario
@@ -260,9 +311,29 @@ class Chaos:
 
     # -- the log ------------------------------------------------------------------------------
 
+    #: Functions told of each call as it is logged (see :meth:`on_call`); a tuple, swapped whole.
+    _listeners: tuple[Callable[[ChaosCall], None], ...] = ()
+
     def _note(self, call: ChaosCall) -> None:
         with self._calls_lock:
             self._calls.append(call)
+        for listener in self._listeners:
+            listener(call)
+
+    def on_call(self, listener: Callable[[ChaosCall], None]) -> Callable[[], None]:
+        """Call ``listener(call)`` for each call as it is logged; returns the function undoing it.
+
+        The listener runs in the caller's thread and context (so a ``contextvars`` value set by
+        whoever made the request is visible: the soak runner attributes calls to requests this
+        way), while the route's lock is held: keep it short and do not call routes from it. The
+        call's ``response``/``error`` are filled in after it returns.
+        """
+        self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return remove
 
     def _unmatched_message(self, method: str, url: str) -> str:
         text = f"{method} {url}"
@@ -295,7 +366,10 @@ class Chaos:
 
     def schedule(self) -> list[ScheduleEntry]:
         """The realised schedule: each call's virtual time, route, latency and fault."""
-        return [ScheduleEntry(c.t, c.route, c.index, c.fault, c.latency) for c in self.calls]
+        return [
+            ScheduleEntry(c.t, c.route, c.index, c.fault, c.latency, c.retry, c.duplicate)
+            for c in self.calls
+        ]
 
     def format_schedule(self) -> str:
         """The realised schedule as text, with what to pass to replay it."""
@@ -343,6 +417,12 @@ class Chaos:
         self._t0 = self._clock_now()
         if importlib.util.find_spec("respx") is not None:
             self._ensure_router().start()
+        from ._clients import start_clients
+
+        start_clients()
+        if self._guard is not None:
+            self._guard.blocked.clear()
+            self._guard.start()
         self._running = True
         with _stack_lock:
             _stack.append(self)
@@ -357,6 +437,11 @@ class Chaos:
             if self in _stack:
                 _stack.remove(self)
         try:
+            if self._guard is not None:
+                self._guard.stop()
+            from ._clients import stop_clients
+
+            stop_clients()
             if self._router is not None:
                 self._router.stop()
         finally:
@@ -368,11 +453,23 @@ class Chaos:
                     setattr(target, attribute, original)
         if not check:
             return
+        blocked = self._guard.blocked if self._guard is not None else []
+        if blocked:
+            raise UnmatchedRequestError(
+                f"chaos: the network guard blocked {len(blocked)} connection(s) (tests must not "
+                f"reach the network; add a route or allow the host): "
+                f"{'; '.join(dict.fromkeys(blocked))}"
+            )
         if self._unmatched:
             raise UnmatchedRequestError(
                 f"chaos: {len(self._unmatched)} request(s) matched no route (tests must not reach "
                 f"the real network): {'; '.join(dict.fromkeys(self._unmatched))}"
             )
+        responders = {id(r): r for r in (getattr(t, "respond", None) for t in self.routes.values())}
+        for responder in responders.values():  # recorded responses never requested (cassettes)
+            report = getattr(responder, "report", None)
+            for text in report() if callable(report) else ():
+                warnings.warn(text, ProdrealWarning, stacklevel=3)
         if self.warn_unexercised:
             for text in self.unexercised():
                 warnings.warn(text, ProdrealWarning, stacklevel=3)

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import json as jsonlib
 import math
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..errors import InvalidArgument
-from ._faults import BAD_PAYLOADS, NETWORK_FAULTS, STREAM_FAULTS, check_count, check_rate
-from ._faults import check_seconds as _secs
-from ._log import ChaosCall
+from ._faults import BAD_PAYLOADS, FAULTS, Fault, Outcome, Wire, client_timeout, fault_named
+from ._latency import check_count, check_rate
+from ._latency import check_seconds as _secs
+from ._log import ChaosCall, caller_id
 from ._route import FaultKind, Rule, Target
-from ._routestate import RateLimit, Stream, TokenAuthority, client_timeout, transport_error
+from ._routeargs import healthy_body
+from ._routestate import RateLimit, Stream, TokenAuthority, transport_error
 from ._transport import ChaosRouter
 
 if TYPE_CHECKING:
@@ -79,23 +82,68 @@ class HttpRoute(Target):
 
     # -- HTTP-only configuration -------------------------------------------------------------------
 
-    def _check_kind(self, kind: FaultKind) -> FaultKind:
+    def _check_kind(self, kind: object) -> FaultKind:
         if isinstance(kind, int) and not isinstance(kind, bool):
             if not 400 <= kind <= 599:
                 raise InvalidArgument(
                     f"fault status {kind!r} is not an error status: use 400-599 (e.g. 503)"
                 )
             return kind
-        if isinstance(kind, str) and kind in (*BAD_PAYLOADS, *STREAM_FAULTS):
+        if isinstance(kind, str):
+            return fault_named(kind, http=True).name
+        if isinstance(kind, BaseException) or (
+            isinstance(kind, type) and issubclass(kind, BaseException)
+        ):
             return kind
-        try:
-            return super()._check_kind(kind)
-        except InvalidArgument:
-            raise InvalidArgument(
-                f"unknown fault {kind!r} for an HTTP route: use an HTTP status (400-599), one of "
-                f"{', '.join((*NETWORK_FAULTS, *BAD_PAYLOADS, *STREAM_FAULTS))}, "
-                "or an exception to raise"
-            ) from None
+        raise InvalidArgument(
+            f"fault kind={kind!r} is not a fault for an HTTP route: pass an HTTP status "
+            "(400-599), a fault name such as 'read_timeout', or an exception to raise"
+        )
+
+    def healthy(
+        self,
+        *,
+        status: int = 200,
+        json: Any = None,
+        text: str | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        respond: Callable[[httpx.Request], httpx.Response] | None = None,
+    ) -> HttpRoute:
+        """Change the healthy response from now on (faults, log and seed stay as they are).
+
+        Takes what :meth:`Chaos.route` takes: ``status`` with ``json``/``text``/``content`` and
+        ``headers``, or ``respond(request)``. Use it mid-test: a dependency that starts
+        answering differently (a new model version, an emptied index). A streamed body set by
+        :meth:`stream` is replaced too.
+        """
+        body, ctype = healthy_body("route.healthy", status, json, text, content, respond)
+        self.status, self.body, self.respond = status, body, respond
+        self.headers = dict(headers or {})
+        if ctype and not any(k.lower() == "content-type" for k in self.headers):
+            self.headers["content-type"] = ctype
+        self._chunks = None
+        return self
+
+    def respond_with(self, cassette: Any, *, match_body: bool = False) -> HttpRoute:
+        """Answer healthy calls from recorded responses (a cassette or its file).
+
+        A :class:`~.cassettes.Cassette`, or the path of a VCR.py cassette (``.yaml``) or JSONL
+        file. Faults stay on top; unmatched
+        requests and unused entries are reported at teardown (see ``chaos/cassettes.py``).
+        """
+        from .cassettes import Cassette
+
+        if not isinstance(cassette, Cassette):
+            # Routes given the same file share one cassette, so "never requested" means by
+            # any route of this chaos.
+            path = os.fspath(cassette)
+            shared = [r.respond for r in self.chaos.routes.values() if isinstance(r, HttpRoute)]
+            same = [c for c in shared if isinstance(c, Cassette) and c.path == path]
+            cassette = same[0] if same else Cassette.load(path, match_body=match_body)
+        cassette.chaos = self.chaos
+        self.healthy(respond=cassette)
+        return self
 
     def origin(self) -> str:
         """``scheme://host[:port]`` of the route's URL (raises if it was given as a pattern)."""
@@ -179,6 +227,11 @@ class HttpRoute(Target):
         :meth:`token_stats` counts refreshes, 401s, stale retries (a rejected token sent again)
         and refresh stampedes (a refresh within ``stampede_window`` s of another).
         """
+        if not isinstance(token_url, str) or "://" not in token_url:
+            raise InvalidArgument(
+                f"token_expiry: token_url={token_url!r} must be the token endpoint's URL, "
+                "such as 'https://auth.test/oauth/token'"
+            )
         if ttl is None and calls is None:
             raise InvalidArgument("token_expiry: pass ttl= (virtual seconds) or calls= (or both)")
         auth = TokenAuthority(
@@ -216,6 +269,13 @@ class HttpRoute(Target):
         ``delay`` virtual seconds pass between chunks. The faults ``"stream_cut"`` (the
         connection drops half-way) and ``"stream_stall"`` (no data for ``stall_s``) act on it.
         """
+        if isinstance(chunks, (str, bytes)) or not isinstance(chunks, Sequence):
+            raise InvalidArgument(
+                f"stream: chunks={chunks!r} must be a list of str or bytes chunks, "
+                'such as [\'{"delta": "Hel"}\', \'{"delta": "lo"}\']'
+            )
+        if not all(isinstance(c, (str, bytes)) for c in chunks):
+            raise InvalidArgument("stream: every chunk must be str or bytes")
         out: list[bytes] = []
         for c in chunks:
             b = c.encode() if isinstance(c, str) else bytes(c)
@@ -256,28 +316,33 @@ class HttpRoute(Target):
         if callable(response):
             response = response()
         call.response = response
-        return response  # type: ignore[no-any-return]
+        assert isinstance(response, httpx.Response)
+        return response
 
     def _key(self, request: httpx.Request) -> str:
         return f"{request.method} {request.url} {request.content!r}"
 
     def _serve(self, request: httpx.Request) -> tuple[ChaosCall, float, BaseException | None, Any]:
         key = self._key(request)
+        caller = caller_id()
         with self._lock:
             t = self.chaos._now()
             d = self._decide(t)
             u = self.rng.random() if self._limit is not None else 0.0
+            retry, duplicate = self.log.classify(key, caller)
+            if request.headers.get(_RETRY_HEADER, "0") not in ("", "0"):
+                retry, duplicate = True, False  # the SDK says so
             call = ChaosCall(
                 route=self.name,
                 index=self.log.call_count,
                 t=t,
                 request=request,
                 key=key,
-                retry=self.log.seen(key),
+                retry=retry,
                 latency=d.latency,
+                duplicate=duplicate,
+                caller=caller,
             )
-            if request.headers.get(_RETRY_HEADER, "0") not in ("", "0"):
-                call.retry = True
             wait, exc, response = self._plan(call, d.rule, request, t, u)
             call.latency = wait  # what the client really waited (a timeout cuts latency short)
             self._record(call)
@@ -304,54 +369,34 @@ class HttpRoute(Target):
                 headers = self._limit.headers(t + lat)
                 return lat, None, self._error(429, reason, "rate_limit_exceeded", request, headers)
         kind = rule.kind if rule is not None else None
-        if kind == "connect_refused":
-            call.fault = "connect_refused"
-            return (
-                0.0,
-                transport_error(request, "ConnectError", "[Errno 111] Connection refused"),
-                None,
-            )
-        if kind == "connect_timeout":
-            connect = client_timeout(request, "connect")
-            wait = connect if connect is not None else self.chaos.hang_s
-            call.fault, call.detail = "connect_timeout", f"after {wait:g}s"
-            return (
-                wait,
-                transport_error(request, "ConnectTimeout", f"chaos: connect timeout ({wait:g}s)"),
-                None,
-            )
-        if kind == "read_timeout" or (read is not None and lat > read):
-            wait = read if read is not None else self.chaos.hang_s
-            call.fault = "read_timeout"
-            call.detail = (
-                f"latency {lat:.3f}s > read timeout {read:g}s"
-                if kind != "read_timeout"
-                else f"no response; client gave up after {wait:g}s"
-            )
-            self._unfire(rule if kind != "read_timeout" else None)
-            return (
-                wait,
-                transport_error(request, "ReadTimeout", f"chaos: read timeout ({wait:g}s)"),
-                None,
-            )
+        fault = FAULTS[kind] if isinstance(kind, str) else None
+        if rule is not None and fault is not None and fault.before_send:
+            call.fault = fault.name  # no byte was sent: the latency never happened
+            return self._dispatch(fault, call, request, rule)
+        if read is not None and lat > read and not (fault and fault.wire is Wire.READ_TIMEOUT):
+            self._unfire(rule)  # the latency timed out first: the rule did not fire
+            call.fault, call.detail = "read_timeout", f"latency {lat:.3f}s > read timeout {read:g}s"
+            error = transport_error(request, Wire.READ_TIMEOUT, f"chaos: read timeout ({read:g}s)")
+            return read, error, None
         if rule is None:
             return lat, None, self._healthy(request, None, 0.0)
         call.fault = rule.label()
         if isinstance(kind, int):
             return lat, None, self._error(kind, f"chaos: injected {kind}", "server_error", request)
-        if kind == "connection_reset":
-            return (
-                lat,
-                transport_error(request, "ReadError", "[Errno 104] Connection reset by peer"),
-                None,
-            )
-        if kind in BAD_PAYLOADS:
-            return lat, None, self._bad(kind, request)
-        if kind in STREAM_FAULTS:
-            return lat, None, self._healthy(request, kind, rule.stall_s)
-        raised: Any = kind
-        exc = raised if isinstance(raised, BaseException) else raised(f"chaos fault on {self.name}")
-        return lat, exc, None
+        if fault is not None:
+            return self._dispatch(fault, call, request, rule)
+        if isinstance(kind, type):
+            return lat, kind(f"chaos fault on {self.name}"), None
+        assert isinstance(kind, BaseException)  # _check_kind admits nothing else
+        return lat, kind, None
+
+    def _dispatch(
+        self, fault: Fault, call: ChaosCall, request: httpx.Request, rule: Rule
+    ) -> tuple[float, BaseException | None, Any]:
+        """Run the fault table's HTTP behaviour for ``fault``."""
+        assert fault.http is not None  # _check_kind admitted only rows with an HTTP behaviour
+        out: Outcome = fault.http(self, call, request, rule)
+        return out.wait, out.error, out.response
 
     def _unfire(self, rule: Rule | None) -> None:
         if rule is not None:
@@ -427,19 +472,7 @@ def build_route(
     patterns: dict[str, Any],
 ) -> HttpRoute:
     """Create a chaos route and register its respx patterns on the router."""
-    given = sum(x is not None for x in (json, text, content, respond))
-    if given > 1:
-        raise InvalidArgument("chaos.route: pass at most one of json=, text=, content=, respond=")
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise InvalidArgument(f"chaos.route status={status!r} must be an HTTP status (100-599)")
-    ctype: str | None = None
-    body = b""
-    if json is not None:
-        body, ctype = jsonlib.dumps(json).encode(), "application/json"
-    elif text is not None:
-        body, ctype = text.encode(), "text/plain; charset=utf-8"
-    elif content is not None:
-        body = bytes(content)
+    body, ctype = healthy_body("chaos.route", status, json, text, content, respond)
     kwargs = dict(patterns)
     if method is not None:
         kwargs["method"] = method.upper()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,17 @@ class ChaosCall:
     response: Any = None
     error: BaseException | None = None
     detail: str = ""
+    #: A repeat of an earlier request that is *not* a retry: an identical request from another
+    #: caller (thread or task) while the first was in flight, or the same request sent again
+    #: after it succeeded. ``retry`` is a repeat from the same caller after a failure.
+    duplicate: bool = False
+    caller: tuple[int, int] = (0, 0)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the call failed (a fault, an exception, or an error status)."""
+        status = getattr(self.response, "status_code", 0)
+        return self.fault is not None or self.error is not None or status >= 400
 
     @property
     def has_response(self) -> bool:
@@ -66,7 +79,7 @@ class ChaosCall:
         if what == self.route:
             what = ""
         lat = f" latency {self.latency:.3f}s" if self.latency else ""
-        retry = " retry" if self.retry else ""
+        retry = " retry" if self.retry else " duplicate" if self.duplicate else ""
         head = f"t={self.t:9.3f}s  {self.route}[{self.index}]{retry}"
         return f"{head}  {what}{lat} -> {outcome}".replace("   ", "  ")
 
@@ -80,6 +93,20 @@ class ScheduleEntry:
     index: int
     fault: str | None
     latency: float
+    retry: bool = False
+    duplicate: bool = False
+
+
+def caller_id() -> tuple[int, int]:
+    """Who makes a call: the thread, and the asyncio task when one runs."""
+    aio = sys.modules.get("asyncio")  # not imported: no task can be running
+    task = None
+    if aio is not None:
+        try:
+            task = aio.current_task()
+        except RuntimeError:  # no running loop in this thread
+            task = None
+    return threading.get_ident(), id(task) if task is not None else 0
 
 
 @dataclass
@@ -88,6 +115,27 @@ class CallLog:
 
     calls: list[ChaosCall] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
+    _by_key: dict[str, list[ChaosCall]] = field(default_factory=dict)
+
+    def classify(self, key: str, caller: tuple[int, int]) -> tuple[bool, bool]:
+        """``(retry, duplicate)`` for a call of ``key`` from ``caller`` (see :class:`ChaosCall`).
+
+        A retry repeats the same caller's last call of this request after it failed; any other
+        repeat is a duplicate (concurrent identical requests are not retries).
+        """
+        self._keys.add(key)
+        earlier = self._by_key.get(key)
+        if not earlier:
+            return False, False
+        for c in reversed(earlier):
+            if c.caller == caller:
+                return c.failed, not c.failed
+        return False, True
+
+    def add(self, call: ChaosCall) -> None:
+        """Append ``call`` to the log (the route holds its lock)."""
+        self.calls.append(call)
+        self._by_key.setdefault(call.key, []).append(call)
 
     def seen(self, key: str) -> bool:
         """Whether a request with this key was seen before (then this call is a retry)."""
@@ -103,8 +151,13 @@ class CallLog:
 
     @property
     def retries(self) -> int:
-        """Calls that repeated an earlier request (same method, URL and body; or same args)."""
+        """Repeats of a request (method, URL and body; or args) by its caller after a failure."""
         return sum(1 for c in self.calls if c.retry)
+
+    @property
+    def duplicates(self) -> int:
+        """Repeats that were not retries (concurrent identical requests, repeats after success)."""
+        return sum(1 for c in self.calls if c.duplicate)
 
     @property
     def distinct_requests(self) -> int:

@@ -20,14 +20,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgument
 from ..seeding import derive_seed
-from ._faults import (
-    NETWORK_FAULTS,
-    Latency,
-    check_count,
-    check_rate,
-    check_seconds,
-)
-from ._log import CallLog, CallRequest, ChaosCall
+from ._faults import FAULTS, Latency, Outcome, fault_named
+from ._latency import check_count, check_rate, check_seconds
+from ._log import CallLog, CallRequest, ChaosCall, caller_id
 
 if TYPE_CHECKING:
     from ._core import Chaos
@@ -35,7 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["CallableRoute", "Rule", "Target"]
 
 T = TypeVar("T", bound="Target")
-FaultKind = Any  # int status, a fault name, or an exception (instance or class)
+#: What a rule fires: an HTTP status, a fault name (a row of the fault table) or an exception.
+FaultKind = int | str | BaseException | type[BaseException]
 
 
 @dataclass
@@ -127,16 +123,19 @@ class Target:
         ``"connect_refused"``, ``"connection_reset"``, ``"connect_timeout"``, a bad payload such
         as ``"truncated_json"``, ``"stream_cut"``/``"stream_stall"``) or an exception to raise.
         """
-        self._add(Rule(self._check_kind(kind), rate=check_rate(rate), stall_s=stall_s))
+        stall = check_seconds(stall_s, "stall_s")
+        self._add(Rule(self._check_kind(kind), rate=check_rate(rate), stall_s=stall))
         return self
 
-    def fail_times(self: T, n: int, kind: FaultKind = None) -> T:
+    def fail_times(self: T, n: int, kind: FaultKind | None = None) -> T:
         """The first ``n`` calls fail with ``kind`` (default: the target's outage fault)."""
         k = self.default_fault if kind is None else kind
         self._add(Rule(self._check_kind(k), times=check_count(n, "fail_times n")))
         return self
 
-    def outage(self: T, start: float = 0.0, end: float | None = None, kind: FaultKind = None) -> T:
+    def outage(
+        self: T, start: float = 0.0, end: float | None = None, kind: FaultKind | None = None
+    ) -> T:
         """Every call between virtual seconds ``start`` and ``end`` (since the chaos started) fails.
 
         ``end=None`` means the outage never ends.
@@ -150,7 +149,12 @@ class Target:
         return self
 
     def flap(
-        self: T, period: float, down_for: float, *, start: float = 0.0, kind: FaultKind = None
+        self: T,
+        period: float,
+        down_for: float,
+        *,
+        start: float = 0.0,
+        kind: FaultKind | None = None,
     ) -> T:
         """Go down for ``down_for`` seconds at the start of every ``period`` (virtual seconds)."""
         p = check_seconds(period, "flap period")
@@ -172,7 +176,7 @@ class Target:
         apply_scenario(self, name, **options)
         return self
 
-    def down(self, kind: FaultKind = None) -> None:
+    def down(self, kind: FaultKind | None = None) -> None:
         """Fail every call from now on until :meth:`up` (used by checks to drive an outage)."""
         self._forced = self._check_kind(self.default_fault if kind is None else kind)
 
@@ -209,6 +213,11 @@ class Target:
         return self.log.retries
 
     @property
+    def duplicates(self) -> int:
+        """Repeats that were not retries: identical requests from other callers (concurrent)."""
+        return self.log.duplicates
+
+    @property
     def distinct_requests(self) -> int:
         """How many different requests reached this route."""
         return self.log.distinct_requests
@@ -228,6 +237,7 @@ class Target:
         return {
             "calls": self.call_count,
             "retries": self.retries,
+            "duplicates": self.duplicates,
             "distinct_requests": self.distinct_requests,
             "faults_fired": sum(self.faults_fired.values()),
             # calls per distinct request: 1.0 means no retries; a retry storm shows high
@@ -241,16 +251,16 @@ class Target:
         with self._lock:
             self.rules.append(rule)
 
-    def _check_kind(self, kind: FaultKind) -> FaultKind:
+    def _check_kind(self, kind: object) -> FaultKind:
         if isinstance(kind, BaseException) or (
             isinstance(kind, type) and issubclass(kind, BaseException)
         ):
             return kind
-        if isinstance(kind, str) and kind in NETWORK_FAULTS:
-            return kind
+        if isinstance(kind, str):
+            return fault_named(kind, http=False).name
         raise InvalidArgument(
-            f"unknown fault {kind!r} for a {self.kind_word}: use one of "
-            f"{', '.join(NETWORK_FAULTS)}, or an exception to raise"
+            f"fault kind={kind!r} is not a fault for a {self.kind_word}: pass a fault name "
+            f"such as 'connection_reset', or an exception to raise"
         )
 
     def _decide(self, t: float) -> Decision:
@@ -277,7 +287,7 @@ class Target:
         return Decision(lat, chosen)
 
     def _record(self, call: ChaosCall) -> None:
-        self.log.calls.append(call)
+        self.log.add(call)
         self.chaos._note(call)
 
 
@@ -303,6 +313,29 @@ class CallableRoute(Target):
         self.is_async = inspect.iscoroutinefunction(fn)
         functools.update_wrapper(self, fn)
 
+    def _http_only(self, method: str) -> InvalidArgument:
+        return InvalidArgument(
+            f"{method}() is for HTTP routes (chaos.route(...)); a wrapped callable takes "
+            "fault(), latency(), fail_times(), outage(), flap() and scenario(): for a bad "
+            "answer, .fault(YourError(...)) or wrap a function that returns the bad value"
+        )
+
+    def bad_payload(self, kind: str, rate: float = 1.0) -> CallableRoute:
+        """Not for callables: raises ``InvalidArgument`` saying what to use instead."""
+        raise self._http_only("bad_payload")
+
+    def rate_limit(self, *args: Any, **kwargs: Any) -> CallableRoute:
+        """Not for callables: raises ``InvalidArgument`` saying what to use instead."""
+        raise self._http_only("rate_limit")
+
+    def token_expiry(self, *args: Any, **kwargs: Any) -> CallableRoute:
+        """Not for callables: raises ``InvalidArgument`` saying what to use instead."""
+        raise self._http_only("token_expiry")
+
+    def stream(self, *args: Any, **kwargs: Any) -> CallableRoute:
+        """Not for callables: raises ``InvalidArgument`` saying what to use instead."""
+        raise self._http_only("stream")
+
     def _begin(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[ChaosCall, Rule | None]:
@@ -311,18 +344,22 @@ class CallableRoute(Target):
             key = repr((args, sorted(kwargs.items())))
         except Exception:  # an unprintable argument: every call counts as distinct
             key = f"call-{self.log.call_count}"
+        caller = caller_id()
         with self._lock:
             t = self.chaos._now()
             d = self._decide(t)
+            retry, duplicate = self.log.classify(key, caller)
             call = ChaosCall(
                 route=self.name,
                 index=self.log.call_count,
                 t=t,
                 request=req,
                 key=key,
-                retry=self.log.seen(key),
+                retry=retry,
                 latency=d.latency,
                 fault=d.rule.label() if d.rule else None,
+                duplicate=duplicate,
+                caller=caller,
             )
             self._record(call)
         return call, d.rule
@@ -344,12 +381,10 @@ class CallableRoute(Target):
             return call.latency, kind
         if isinstance(kind, type):
             return call.latency, kind(f"chaos fault on {self.name}")
-        if kind in ("read_timeout", "connect_timeout"):
-            wait = self.timeout if self.timeout != math.inf else self.chaos.hang_s
-            return wait, TimeoutError(f"chaos: {self.name} timed out after {wait:g}s ({kind})")
-        if kind == "connect_refused":
-            return 0.0, ConnectionRefusedError(111, f"chaos: {self.name} refused the connection")
-        return call.latency, ConnectionResetError(104, f"chaos: {self.name} reset the connection")
+        behave = FAULTS[str(kind)].call  # the fault table: one dispatch for every fault name
+        assert behave is not None  # _check_kind admitted only rows with a callable behaviour
+        out: Outcome = behave(self, call, rule)
+        return out.wait, out.error
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the wrapped function under chaos (an awaitable if it is async)."""

@@ -6,35 +6,53 @@ import email.utils
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpcore
 import httpx
 
+from ._faults import Wire, client_timeout
 from ._transport import LIB_KEY
 
 if TYPE_CHECKING:
     from ._http import HttpRoute
 
-__all__ = ["RateLimit", "Stream", "TokenAuthority", "transport_error", "client_timeout"]
+__all__ = ["WIRE_ERRORS", "RateLimit", "Stream", "TokenAuthority", "transport_error"]
 
 
-def transport_error(request: httpx.Request, name: str, message: str) -> Exception:
-    """A transport exception of the library the client uses (httpcore or httpcore2)."""
-    if request.extensions.get(LIB_KEY) == "httpcore2":
-        import httpcore2
+#: Each client's own exception for each network failure, by the request's transport tag
+#: (``request.extensions[LIB_KEY]``). The httpcore rows are here; the requests/urllib3 and
+#: aiohttp adapters register theirs when they start.
+_HTTPCORE_NAMES = {
+    Wire.CONNECT_REFUSED: "ConnectError",
+    Wire.CONNECT_TIMEOUT: "ConnectTimeout",
+    Wire.READ_TIMEOUT: "ReadTimeout",
+    Wire.RESET: "ReadError",
+    Wire.CUT: "RemoteProtocolError",
+}
+WIRE_ERRORS: dict[str, Callable[[Wire, httpx.Request, str], BaseException]] = {}
 
-        cls: type[Exception] = getattr(httpcore2, name)
-    else:
-        cls = getattr(httpcore, name)
-    return cls(message)
+
+def _httpcore_error(module: Any) -> Callable[[Wire, httpx.Request, str], BaseException]:
+    table: dict[Wire, type[BaseException]] = {
+        wire: getattr(module, name) for wire, name in _HTTPCORE_NAMES.items()
+    }
+    return lambda wire, request, message: table[wire](message)
 
 
-def client_timeout(request: httpx.Request, phase: str) -> float | None:
-    timeouts = request.extensions.get("timeout") or {}
-    value = timeouts.get(phase)
-    return None if value is None else float(value)
+def transport_error(request: httpx.Request, wire: Wire, message: str) -> BaseException:
+    """The exception the request's own client raises for ``wire`` (httpcore, urllib3, ...)."""
+    lib = request.extensions.get(LIB_KEY) or "httpcore"
+    factory = WIRE_ERRORS.get(lib)
+    if factory is None:
+        if lib == "httpcore2":
+            import httpcore2
+
+            factory = WIRE_ERRORS[lib] = _httpcore_error(httpcore2)
+        else:
+            factory = WIRE_ERRORS["httpcore"] = _httpcore_error(httpcore)
+    return factory(wire, request, message)
 
 
 class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -54,7 +72,7 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
         self.delay, self.fault, self.stall_s = delay, fault, stall_s
         self.break_at = max(1, len(self.chunks) // 2) if fault else len(self.chunks) + 1
 
-    def _steps(self) -> Iterator[tuple[float, bytes | Exception]]:
+    def _steps(self) -> Iterator[tuple[float, bytes | BaseException]]:
         read = client_timeout(self.request, "read")
         for i, chunk in enumerate(self.chunks):
             if i == self.break_at:
@@ -63,7 +81,7 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
                         0.0,
                         transport_error(
                             self.request,
-                            "RemoteProtocolError",
+                            Wire.CUT,
                             "peer closed connection without sending complete message body "
                             "(chaos: stream_cut)",
                         ),
@@ -73,7 +91,7 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
                     yield (
                         read,
                         transport_error(
-                            self.request, "ReadTimeout", f"chaos: stream stalled over {read:g}s"
+                            self.request, Wire.READ_TIMEOUT, f"chaos: stream stalled over {read:g}s"
                         ),
                     )
                     return
@@ -83,7 +101,9 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
             if read is not None and wait > read:
                 yield (
                     read,
-                    transport_error(self.request, "ReadTimeout", f"chaos: no data for {read:g}s"),
+                    transport_error(
+                        self.request, Wire.READ_TIMEOUT, f"chaos: no data for {read:g}s"
+                    ),
                 )
                 return
             yield wait, chunk
@@ -92,7 +112,7 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
         for wait, item in self._steps():
             if wait:
                 self.route.chaos._sleep(wait)
-            if isinstance(item, Exception):
+            if isinstance(item, BaseException):
                 raise item
             yield item
 
@@ -100,7 +120,7 @@ class Stream(httpx.SyncByteStream, httpx.AsyncByteStream):
         for wait, item in self._steps():
             if wait:
                 await self.route.chaos._async_sleep(wait)
-            if isinstance(item, Exception):
+            if isinstance(item, BaseException):
                 raise item
             yield item
 

@@ -24,6 +24,7 @@ SCENARIOS: tuple[str, ...] = (
     "token_expiry",
     "flaky_network",
     "bad_payloads",
+    "llm_degraded",
 )
 
 _DESCRIPTIONS = {
@@ -38,8 +39,26 @@ _DESCRIPTIONS = {
     "3% connect timeouts",
     "bad_payloads": "6% each of malformed, truncated and empty JSON, HTML error pages and a "
     "wrong content type",
+    "llm_degraded": "an LLM API on a bad day (chaos/llm.py): latency (median 0.8 s, p99 8 s), "
+    "6% overloaded, 6% rate-limited (retry-after 2 s), 5% truncated (max tokens), 3% malformed "
+    "tool-call JSON, 3% missing usage, 2% each content filter, empty choices, context length",
 }
-_HTTP_ONLY = ("rate_limited", "token_expiry", "bad_payloads")
+_HTTP_ONLY = ("rate_limited", "token_expiry", "bad_payloads", "llm_degraded")
+
+
+#: The ``llm_degraded`` mix: transient trouble and bad answers, not permanent configuration errors
+#: (``insufficient_quota``, ``model_not_found``) nor stream faults (a non-streamed call would get
+#: an SSE body); add those with ``fault(...)`` where a test wants them.
+_LLM_DEGRADED = (
+    ("overloaded_error", 0.06),
+    ("rate_limit_error", 0.06),
+    ("max_tokens", 0.05),
+    ("bad_tool_arguments", 0.03),
+    ("missing_usage", 0.03),
+    ("content_filter", 0.02),
+    ("empty_choices", 0.02),
+    ("context_length_exceeded", 0.02),
+)
 
 
 def check_scenario(name: object) -> str:
@@ -78,6 +97,14 @@ def apply_scenario(route: Target, name: str, **options: Any) -> None:
             f"scenario {name!r} takes no option(s) {', '.join(sorted(unknown))}; "
             f"it takes: {', '.join(sorted(allowed)) or 'none'}"
         )
+    for key in ("start", "duration", "retry_after", "ttl", "rate"):
+        if key in options:
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise InvalidArgument(
+                    f"scenario {name!r}: {key}={value!r} must be a number >= 0 "
+                    f"({'a rate between 0 and 1' if key == 'rate' else 'virtual seconds'})"
+                )
     if name == "brownout":
         route.latency(median=1.0, p99=12.0)
         route.fault(503 if is_http else "connection_reset", 0.15)
@@ -100,6 +127,10 @@ def apply_scenario(route: Target, name: str, **options: Any) -> None:
                 rate=options.get("rate", 0.3),
                 header=options.get("header", "seconds"),
             )
+        elif name == "llm_degraded":
+            route.latency(median=0.8, p99=8.0)
+            for kind, rate in _LLM_DEGRADED:
+                route.fault(kind, rate)
         elif name == "token_expiry":
             token_url = options.get("token_url") or route.origin() + "/oauth/token"
             route.token_expiry(token_url, ttl=options.get("ttl", 60.0))

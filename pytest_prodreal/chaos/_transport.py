@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpcore
 import httpx
 from respx.mocks import HTTPCoreMocker, Mocker
-from respx.models import AllMockedAssertionError
+from respx.models import AllMockedAssertionError, PassThrough
 from respx.patterns import M, Pattern
 
 if TYPE_CHECKING:
@@ -187,10 +187,19 @@ class ChaosRouter:
         """Route requests matching respx ``patterns`` (``method=``, ``url=``, ...) to ``route``."""
         self.routes.append((M(**patterns), route))
 
-    def _route_for(self, request: httpx.Request) -> HttpRoute:
+    def match(self, request: httpx.Request) -> HttpRoute | None:
+        """The first route whose patterns match ``request``, or ``None``."""
         for pattern, route in self.routes:
             if pattern.match(request):
                 return route
+        return None
+
+    def _route_for(self, request: httpx.Request) -> HttpRoute:
+        route = self.match(request)
+        if route is not None:
+            return route
+        if self.chaos._lets_through(request.url.host):  # an allowed (say, loopback) server
+            raise PassThrough("allowed host", request=request, origin=None)  # type: ignore[arg-type]
         raise UnmatchedRequest(self.chaos, request.method, str(request.url))
 
     def handler(self, request: httpx.Request) -> httpx.Response:

@@ -1,215 +1,269 @@
-"""The time-budget and graceful-degradation checks (sync and async)."""
+"""The time-budget and graceful-degradation checks, each written once as steps (sync and async).
+
+A check's body is a generator of :class:`~pytest_prodreal._kit.Call` steps that measures each run
+on the virtual clock; :func:`~pytest_prodreal._kit.drive` runs it for the sync check and
+:func:`~pytest_prodreal._kit.adrive` for the async twin. Judging and evidence happen once, after.
+"""
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArgument
+from .._kit import Call, Steps, adrive, drive
+from .._kit import validate as _v
 from ..evidence import FigureValue
+from ._common import (
+    DegradationResult,
+    TimeBudgetResult,
+    faults,
+    finish,
+    not_async,
+    reader,
+    resolve,
+    seconds,
+)
 
 if TYPE_CHECKING:
     from ..chaos import Chaos
     from ..clock._virtual import VirtualClock
-from ._common import (
-    DegradationResult,
-    TimeBudgetResult,
-    _check_budget,
-    _faults,
-    _finish,
-    _reader,
-    _resolve,
-)
+
+__all__ = [
+    "acheck_graceful_degradation",
+    "acheck_time_budget",
+    "check_graceful_degradation",
+    "check_time_budget",
+]
 
 
-def _budget_result(
-    *,
-    elapsed: float,
-    budget: float,
-    value: Any,
-    error: BaseException | None,
-    allow_errors: bool,
-    chaos: Any,
-    fired: int,
-    calls: int,
-) -> TimeBudgetResult:
-    over = elapsed > budget
-    bad_error = error is not None and not allow_errors
+@dataclass
+class _Runs:
+    """What the runs of a check gave: values, errors and virtual seconds, plus faults and calls."""
+
+    values: list[Any] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
+    last_value: Any = None
+    last_error: BaseException | None = None
+    fired: int = 0
+    calls: int = 0
+
+
+def _run_steps(
+    fn: Callable[[], Any], runs: int, chaos: Any, now: Callable[[], float]
+) -> Steps[_Runs]:
+    """Call ``fn`` ``runs`` times, timing each on the virtual clock (the check's only body)."""
+    out = _Runs()
+    f0 = faults(chaos)
+    c0 = len(chaos.calls) if chaos is not None else 0
+    for _ in range(runs):
+        t0 = now()
+        value, error = yield Call(fn)
+        out.elapsed.append(now() - t0)
+        if error is None:
+            out.values.append(value)
+        else:
+            out.errors.append(error)
+        out.last_value, out.last_error = value, error
+    # Faults are counted over *all* runs: a loop under a scenario proves something as soon as
+    # one run met a fault, even when the others were quiet.
+    out.fired = faults(chaos) - f0
+    out.calls = (len(chaos.calls) - c0) if chaos is not None else 0
+    return out
+
+
+# -- time budget ---------------------------------------------------------------------------------
+
+
+def _budget_args(
+    where: str, twin: str, fn: object, budget_s: object, runs: object
+) -> tuple[float, int]:
+    _v.callable_arg(where, "fn", fn)
+    budget = seconds(where, "budget_s", budget_s)
+    n = _v.positive_int(where, "runs", runs, maximum=1_000_000)
+    if twin:
+        not_async(where, twin, fn)
+    return budget, n
+
+
+def _budget_result(r: _Runs, *, budget: float, allow_errors: bool, chaos: Any) -> TimeBudgetResult:
+    __tracebackhide__ = True
+    runs = len(r.elapsed)
+    worst = max(r.elapsed, default=0.0)
+    over = [t for t in r.elapsed if t > budget]
+    bad_error = bool(r.errors) and not allow_errors
     held = not over and not bad_error
-    outcome = "returned" if error is None else f"raised {type(error).__name__}"
-    summary = f"{outcome} after {elapsed:.3f} virtual s (budget {budget:g} s)"
+    if runs == 1:
+        outcome = "returned" if not r.errors else f"raised {type(r.errors[0]).__name__}"
+        summary = f"{outcome} after {worst:.3f} virtual s (budget {budget:g} s)"
+    else:
+        summary = (
+            f"slowest of {runs} runs took {worst:.3f} virtual s (budget {budget:g} s), "
+            f"{len(r.errors)} raised"
+        )
     figures: dict[str, FigureValue] = {
-        "elapsed_s": round(elapsed, 6),
+        "elapsed_s": round(worst, 6),
         "budget_s": budget,
-        "dependency_calls": calls,
-        "raised": error is not None,
+        "runs": runs,
+        "over_budget": len(over),
+        "dependency_calls": r.calls,
+        "raised": bool(r.errors),
     }
     if over:
-        explain = (
-            f"the call took {elapsed:.3f} virtual s, over its budget of {budget:g} s "
-            f"({outcome}; {calls} dependency call(s), {fired} fault(s) fired). "
+        which = "the call" if runs == 1 else f"{len(over)} of {runs} runs; the slowest"
+        explanation = (
+            f"{which} took {worst:.3f} virtual s, over its budget of {budget:g} s "
+            f"({r.calls} dependency call(s), {r.fired} fault(s) fired). "
             "Cap retries and timeouts so the whole call fits."
         )
+    elif bad_error:
+        explanation = (
+            f"{len(r.errors)} of {runs} run(s) raised ({type(r.errors[0]).__name__}: "
+            f"{r.errors[0]!r:.200}) and allow_errors=False. Handle the error inside the call "
+            "(a fallback), or pass allow_errors=True if raising in time is the contract."
+        )
     else:
-        explain = f"the call raised {error!r} and allow_errors=False"
-    counted = _finish(
-        "time_budget",
+        explanation = ""
+    counted = finish(
         "time_budget",
         held=held,
-        fired=fired,
+        fired=r.fired,
         chaos=chaos,
         summary=summary,
         figures=figures,
-        explain=explain,
+        explanation=explanation,
     )
     return TimeBudgetResult(
         held=held,
         counted=counted,
         summary=summary,
         figures=figures,
-        elapsed_s=elapsed,
+        explanation=explanation,
+        elapsed_s=worst,
         budget_s=budget,
-        value=value,
-        error=error,
+        value=r.last_value,
+        error=r.last_error,
+        runs=runs,
+        errors=len(r.errors),
+        run_elapsed_s=tuple(r.elapsed),
     )
 
 
-def time_budget(
+def check_time_budget(
     fn: Callable[[], Any],
     budget_s: float,
     *,
+    runs: int = 1,
     allow_errors: bool = True,
     chaos: Chaos | None = None,
     clock: VirtualClock | None = None,
 ) -> TimeBudgetResult:
-    """Call ``fn()`` and check it finished within ``budget_s`` virtual seconds, retries included.
+    """Call ``fn()`` ``runs`` times; each run must finish within ``budget_s`` virtual seconds.
 
-    With ``allow_errors`` (the default) an exception counts as finishing (a timeout raised in
-    time is the point of a budget); it is kept in ``result.error``. Raises ``AssertionError``
-    when the budget is exceeded (or on an error with ``allow_errors=False``).
+    Retries and back-off are included (they run on the virtual clock). With ``allow_errors``
+    (the default) an exception counts as finishing (a timeout raised in time is the point of a
+    budget); the last one is kept in ``result.error``. Evidence counts the faults fired over
+    all runs, so looping under a scenario with ``runs=`` verifies as soon as one run met a
+    fault. Raises ``AssertionError`` when a run exceeds the budget (or on an error with
+    ``allow_errors=False``).
     """
-    budget = _check_budget(budget_s)
-    if inspect.iscoroutinefunction(fn):
-        raise InvalidArgument("time_budget: fn is async; use `await async_time_budget(fn, ...)`")
-    ch, ck = _resolve(chaos, clock)
-    now = _reader(ch, ck, "time_budget")
-    f0, c0 = _faults(ch), len(ch.calls) if ch is not None else 0
-    t0 = now()
-    value: Any = None
-    error: BaseException | None = None
-    try:
-        value = fn()
-    except Exception as exc:
-        error = exc
-    elapsed = now() - t0
-    calls = (len(ch.calls) - c0) if ch is not None else 0
-    return _budget_result(
-        elapsed=elapsed,
-        budget=budget,
-        value=value,
-        error=error,
-        allow_errors=allow_errors,
-        chaos=ch,
-        fired=_faults(ch) - f0,
-        calls=calls,
-    )
+    __tracebackhide__ = True
+    budget, n = _budget_args("check_time_budget", "acheck_time_budget", fn, budget_s, runs)
+    ch, ck = resolve(chaos, clock)
+    now = reader(ch, ck, "check_time_budget")
+    measured = drive(_run_steps(fn, n, ch, now))
+    return _budget_result(measured, budget=budget, allow_errors=allow_errors, chaos=ch)
 
 
-async def async_time_budget(
+async def acheck_time_budget(
     fn: Callable[[], Awaitable[Any]],
     budget_s: float,
     *,
+    runs: int = 1,
     allow_errors: bool = True,
     chaos: Chaos | None = None,
     clock: VirtualClock | None = None,
 ) -> TimeBudgetResult:
-    """The coroutine twin of :func:`time_budget`: await it, with an async ``fn``."""
-    budget = _check_budget(budget_s)
-    ch, ck = _resolve(chaos, clock)
-    now = _reader(ch, ck, "async_time_budget")
-    f0, c0 = _faults(ch), len(ch.calls) if ch is not None else 0
-    t0 = now()
-    value: Any = None
-    error: BaseException | None = None
-    try:
-        value = await fn()
-    except Exception as exc:
-        error = exc
-    elapsed = now() - t0
-    calls = (len(ch.calls) - c0) if ch is not None else 0
-    return _budget_result(
-        elapsed=elapsed,
-        budget=budget,
-        value=value,
-        error=error,
-        allow_errors=allow_errors,
-        chaos=ch,
-        fired=_faults(ch) - f0,
-        calls=calls,
-    )
+    """The async twin of :func:`check_time_budget`: await it, with an async ``fn``."""
+    __tracebackhide__ = True
+    budget, n = _budget_args("acheck_time_budget", "", fn, budget_s, runs)
+    ch, ck = resolve(chaos, clock)
+    now = reader(ch, ck, "acheck_time_budget")
+    measured = await adrive(_run_steps(fn, n, ch, now))
+    return _budget_result(measured, budget=budget, allow_errors=allow_errors, chaos=ch)
 
 
-# -- graceful_degradation -------------------------------------------------------------------------
+# -- graceful degradation ------------------------------------------------------------------------
+
+
+def _degradation_args(
+    where: str, twin: str, fn: object, is_fallback: object, budget_s: object, runs: object
+) -> tuple[float, int]:
+    _v.callable_arg(where, "fn", fn)
+    _v.callable_arg(where, "is_fallback", is_fallback)
+    budget = math.inf if budget_s is None else seconds(where, "budget_s", budget_s)
+    n = _v.positive_int(where, "runs", runs, maximum=1_000_000)
+    if twin:
+        not_async(where, twin, fn)
+    return budget, n
 
 
 def _degradation_result(
-    *,
-    values: list[Any],
-    elapsed: list[float],
-    errors: list[BaseException],
-    is_fallback: Callable[[Any], object],
-    budget: float,
-    chaos: Any,
-    fired: int,
+    r: _Runs, *, is_fallback: Callable[[Any], object], budget: float, chaos: Any
 ) -> DegradationResult:
-    fallbacks = sum(1 for v in values if is_fallback(v))
-    worst = max(elapsed, default=0.0)
-    runs = len(values) + len(errors)
+    __tracebackhide__ = True
+    fallbacks = sum(1 for v in r.values if is_fallback(v))
+    worst = max(r.elapsed, default=0.0)
+    runs = len(r.elapsed)
     problems = []
-    if errors:
-        problems.append(f"{len(errors)} of {runs} run(s) raised (first: {errors[0]!r})")
+    if r.errors:
+        problems.append(f"{len(r.errors)} of {runs} run(s) raised (first: {r.errors[0]!r:.200})")
     if worst > budget:
         problems.append(f"the slowest run took {worst:.3f} virtual s, over the {budget:g} s budget")
-    if not errors and fallbacks == 0:
+    if not r.errors and fallbacks == 0:
         problems.append(
-            f"no result was recognised as a fallback by is_fallback (first result: "
-            f"{values[0]!r:.200})"
-            if values
-            else "no run completed"
+            f"0 of {runs} result(s) were recognised as a fallback by is_fallback (first result: "
+            f"{r.values[0]!r:.200})"
         )
     held = not problems
     summary = f"{fallbacks}/{runs} run(s) degraded to a fallback, slowest {worst:.3f} virtual s"
     figures: dict[str, FigureValue] = {
         "runs": runs,
         "fallbacks": fallbacks,
-        "errors": len(errors),
+        "errors": len(r.errors),
         "max_elapsed_s": round(worst, 6),
         "budget_s": budget if budget != math.inf else None,
     }
-    counted = _finish(
-        "graceful_degradation",
+    explanation = (
+        "; ".join(problems) + ". A degrading call catches the dependency's errors and returns a "
+        "fallback (a cached or partial answer) within the budget."
+        if problems
+        else ""
+    )
+    counted = finish(
         "graceful_degradation",
         held=held,
-        fired=fired,
+        fired=r.fired,
         chaos=chaos,
         summary=summary,
         figures=figures,
-        explain="; ".join(problems) + ". A degrading call returns a fallback and raises nothing.",
+        explanation=explanation,
     )
     return DegradationResult(
         held=held,
         counted=counted,
         summary=summary,
         figures=figures,
-        values=tuple(values),
+        explanation=explanation,
+        values=tuple(r.values),
         fallbacks=fallbacks,
         max_elapsed_s=worst,
     )
 
 
-def graceful_degradation(
+def check_graceful_degradation(
     fn: Callable[[], Any],
     *,
     is_fallback: Callable[[Any], object],
@@ -223,40 +277,17 @@ def graceful_degradation(
     Holds when no run raised, every run finished within ``budget_s`` virtual seconds (if given),
     and at least one result satisfied ``is_fallback(result)``: the degraded path really ran.
     """
-    budget = math.inf if budget_s is None else _check_budget(budget_s)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise InvalidArgument(f"graceful_degradation runs={runs!r} must be an int >= 1")
-    if not callable(is_fallback):
-        raise InvalidArgument("graceful_degradation: is_fallback must be callable(result) -> bool")
-    if inspect.iscoroutinefunction(fn):
-        raise InvalidArgument(
-            "graceful_degradation: fn is async; use `await async_graceful_degradation(fn, ...)`"
-        )
-    ch, ck = _resolve(chaos, clock)
-    now = _reader(ch, ck, "graceful_degradation")
-    f0 = _faults(ch)
-    values: list[Any] = []
-    errors: list[BaseException] = []
-    elapsed: list[float] = []
-    for _ in range(runs):
-        t0 = now()
-        try:
-            values.append(fn())
-        except Exception as exc:
-            errors.append(exc)
-        elapsed.append(now() - t0)
-    return _degradation_result(
-        values=values,
-        elapsed=elapsed,
-        errors=errors,
-        is_fallback=is_fallback,
-        budget=budget,
-        chaos=ch,
-        fired=_faults(ch) - f0,
+    __tracebackhide__ = True
+    where = "check_graceful_degradation"
+    budget, n = _degradation_args(
+        where, "acheck_graceful_degradation", fn, is_fallback, budget_s, runs
     )
+    ch, ck = resolve(chaos, clock)
+    measured = drive(_run_steps(fn, n, ch, reader(ch, ck, where)))
+    return _degradation_result(measured, is_fallback=is_fallback, budget=budget, chaos=ch)
 
 
-async def async_graceful_degradation(
+async def acheck_graceful_degradation(
     fn: Callable[[], Awaitable[Any]],
     *,
     is_fallback: Callable[[Any], object],
@@ -265,29 +296,10 @@ async def async_graceful_degradation(
     chaos: Chaos | None = None,
     clock: VirtualClock | None = None,
 ) -> DegradationResult:
-    """:func:`graceful_degradation` for a coroutine function."""
-    budget = math.inf if budget_s is None else _check_budget(budget_s)
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
-        raise InvalidArgument(f"async_graceful_degradation runs={runs!r} must be an int >= 1")
-    ch, ck = _resolve(chaos, clock)
-    now = _reader(ch, ck, "async_graceful_degradation")
-    f0 = _faults(ch)
-    values: list[Any] = []
-    errors: list[BaseException] = []
-    elapsed: list[float] = []
-    for _ in range(runs):
-        t0 = now()
-        try:
-            values.append(await fn())
-        except Exception as exc:
-            errors.append(exc)
-        elapsed.append(now() - t0)
-    return _degradation_result(
-        values=values,
-        elapsed=elapsed,
-        errors=errors,
-        is_fallback=is_fallback,
-        budget=budget,
-        chaos=ch,
-        fired=_faults(ch) - f0,
-    )
+    """The async twin of :func:`check_graceful_degradation`, for a coroutine function."""
+    __tracebackhide__ = True
+    where = "acheck_graceful_degradation"
+    budget, n = _degradation_args(where, "", fn, is_fallback, budget_s, runs)
+    ch, ck = resolve(chaos, clock)
+    measured = await adrive(_run_steps(fn, n, ch, reader(ch, ck, where)))
+    return _degradation_result(measured, is_fallback=is_fallback, budget=budget, chaos=ch)

@@ -1,44 +1,47 @@
-"""What the dependencies checks share: result types, clock and chaos lookup, evidence."""
+"""What the dependencies checks share: result types, clock and chaos lookup, the conclusion."""
 
 from __future__ import annotations
 
-import math
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArgument, ProdrealWarning
-from ..evidence import FigureValue, _record_if_in_test
+from .._kit import CheckResult, conclude
+from .._kit import validate as _v
+from ..errors import InvalidArgument
+from ..evidence import FigureValue
 
 if TYPE_CHECKING:
     from ..chaos import Chaos
     from ..clock._virtual import VirtualClock
 
-
-@dataclass(frozen=True)
-class _Check:
-    """What every check result has: whether it held, whether it counted, and its figures."""
-
-    held: bool
-    counted: bool
-    summary: str
-    figures: dict[str, FigureValue] = field(default_factory=dict)
+__all__ = [
+    "CircuitBreakerResult",
+    "DegradationResult",
+    "TimeBudgetResult",
+]
 
 
 @dataclass(frozen=True)
-class TimeBudgetResult(_Check):
-    """The outcome of :func:`time_budget`; ``value`` or ``error`` is what the call gave."""
+class TimeBudgetResult(CheckResult):
+    """The outcome of :func:`check_time_budget`.
+
+    ``elapsed_s`` is the slowest run's virtual seconds (``run_elapsed_s`` has every run);
+    ``value`` and ``error`` are what the last run gave; ``errors`` counts the runs that raised.
+    """
 
     elapsed_s: float = 0.0
     budget_s: float = 0.0
     value: Any = None
     error: BaseException | None = None
+    runs: int = 1
+    errors: int = 0
+    run_elapsed_s: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
-class DegradationResult(_Check):
-    """The outcome of :func:`graceful_degradation`; ``values`` are the results of each run."""
+class DegradationResult(CheckResult):
+    """The outcome of :func:`check_graceful_degradation`; ``values`` are each run's results."""
 
     values: tuple[Any, ...] = ()
     fallbacks: int = 0
@@ -46,8 +49,8 @@ class DegradationResult(_Check):
 
 
 @dataclass(frozen=True)
-class CircuitBreakerResult(_Check):
-    """The outcome of :func:`circuit_breaker`.
+class CircuitBreakerResult(CheckResult):
+    """The outcome of :func:`check_circuit_breaker`.
 
     ``hits`` is how many calls reached the dependency for each logical call during the outage;
     ``amplification`` is dependency calls per logical call (a retry storm shows as a large one).
@@ -63,7 +66,8 @@ class CircuitBreakerResult(_Check):
 # -- shared plumbing ------------------------------------------------------------------------------
 
 
-def _resolve(chaos: Chaos | None, clock: VirtualClock | None) -> tuple[Any, Any]:
+def resolve(chaos: Chaos | None, clock: VirtualClock | None) -> tuple[Any, Any]:
+    """The chaos and clock a check uses: the given ones, else the running ones."""
     from ..chaos import current_chaos
     from ..clock._virtual import current_clock
 
@@ -74,7 +78,8 @@ def _resolve(chaos: Chaos | None, clock: VirtualClock | None) -> tuple[Any, Any]
     return ch, ck
 
 
-def _reader(chaos: Any, clock: Any, check: str) -> Callable[[], float]:
+def reader(chaos: Any, clock: Any, check: str) -> Callable[[], float]:
+    """A function reading virtual seconds, or ``InvalidArgument`` when no virtual time runs."""
     if clock is not None:
         return lambda: float(clock.elapsed)
     if chaos is not None:
@@ -85,50 +90,56 @@ def _reader(chaos: Any, clock: Any, check: str) -> Callable[[], float]:
     )
 
 
-def _check_budget(budget_s: object, what: str = "budget_s") -> float:
-    if (
-        isinstance(budget_s, bool)
-        or not isinstance(budget_s, (int, float))
-        or not budget_s > 0
-        or math.isnan(budget_s)
-    ):
-        raise InvalidArgument(f"{what}={budget_s!r} must be a positive number of virtual seconds")
-    return float(budget_s)
+def seconds(where: str, name: str, value: object) -> float:
+    """A positive number of virtual seconds (``InvalidArgument`` naming ``where`` otherwise)."""
+    return _v.positive_number(where, name, value, unit="virtual seconds")
 
 
-def _finish(
-    remedy: str,
+def not_async(where: str, twin: str, fn: object) -> None:
+    """Refuse a coroutine function in a sync check, naming the async twin."""
+    import inspect
+
+    if inspect.iscoroutinefunction(fn):
+        raise InvalidArgument(f"{where}: fn is async; use `await {twin}(fn, ...)`")
+
+
+def faults(chaos: Any) -> int:
+    """Faults fired so far on ``chaos`` (0 without one)."""
+    return int(chaos.faults_fired) if chaos is not None else 0
+
+
+def finish(
     check: str,
     *,
     held: bool,
     fired: int,
     chaos: Any,
     summary: str,
-    figures: dict[str, FigureValue],
-    explain: str,
+    figures: Mapping[str, FigureValue],
+    explanation: str,
 ) -> bool:
-    """Record evidence (or refuse to), raise if the check failed; return whether it counted."""
-    figures = {**figures, "faults_fired": fired}
-    if not held:
-        _record_if_in_test(remedy, held=False, figures=figures, summary=summary, check=check)
-        raise AssertionError(f"{check}: {explain}")
-    if fired == 0:
-        where = (
-            "no chaos was running"
-            if chaos is None
-            else "routes " + ", ".join(repr(n) for n in chaos.routes) + " fired no fault"
-        )
-        warnings.warn(
-            f"{check}: no fault fired during the check ({where}), so it proves nothing about "
-            f"failure handling and records no {remedy!r} evidence: inject a fault that the call "
-            "actually meets",
-            ProdrealWarning,
-            stacklevel=3,
-        )
-        return False
-    _record_if_in_test(remedy, held=True, figures=figures, summary=summary, check=check)
-    return True
+    """End a dependencies check through the kit's :func:`conclude`; evidence counts faults fired.
 
-
-def _faults(chaos: Any) -> int:
-    return int(chaos.faults_fired) if chaos is not None else 0
+    Returns whether evidence counted. ``check`` is also the remedy id (``time_budget``...).
+    """
+    __tracebackhide__ = True
+    if chaos is None:
+        hint = "no chaos was running; run the call under the chaos fixture with a fault it meets"
+    else:
+        names = ", ".join(repr(n) for n in chaos.routes) or "none"
+        hint = (
+            f"routes {names} fired no fault; inject a fault that the call actually meets "
+            "(a scenario, fault(...), outage()) or run it more times (runs=)"
+        )
+    return conclude(
+        check,
+        check,
+        held=held,
+        exercised=fired,
+        what="fault(s) fired",
+        summary=summary,
+        figures={**figures, "faults_fired": fired},
+        explanation=explanation,
+        nothing_hint=hint,
+        stacklevel=5,  # conclude <- finish <- the result builder <- the check <- the user
+    )

@@ -8,14 +8,15 @@ what you can accept.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .._kit import conclude
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 
-__all__ = ["CanaryResult", "Disagreement", "assert_canary"]
+__all__ = ["CanaryResult", "Disagreement", "assert_canary", "check_canary"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,14 @@ class CanaryResult:
 def _outcome(fn: Callable[[Any], Any], value: Any) -> tuple[bool, Any]:
     try:
         return True, fn(value)
-    except Exception as exc:  # an error is an answer too; compared by type
+    except Exception as exc:  # an error is a finding: shown, never counted as agreement
         return False, exc
 
 
-def assert_canary(
+_ON_ERROR = ("disagree", "raise")
+
+
+def check_canary(
     baseline: Callable[[Any], Any],
     candidate: Callable[[Any], Any],
     inputs: Iterable[Any],
@@ -82,24 +86,34 @@ def assert_canary(
     equivalent: Callable[[Any, Any], bool] = operator.eq,
     max_rate: float = 0.0,
     max_examples: int = 5,
+    on_error: str = "disagree",
 ) -> CanaryResult:
     """Run ``baseline`` and ``candidate`` on every input and hold their disagreement rate.
 
-    Answers are compared with ``equivalent``; when both raise, the exception types are compared;
-    when only one raises, they disagree. Records ``canary`` evidence (inputs, disagreements,
-    rate, errors). Holds when the rate is at most ``max_rate``; otherwise raises
-    ``AssertionError`` listing the rate and the first ``max_examples`` disagreements.
+    Answers are compared with ``equivalent``. An exception on either side is never agreement
+    (two replicas that both crash do not agree, they both fail): with ``on_error="disagree"``
+    (the default) it counts as a disagreement, shown with the exception; with
+    ``on_error="raise"`` the first exception propagates at once. Records ``canary`` evidence
+    (inputs, disagreements, rate, errors). Holds when the rate is at most ``max_rate``;
+    otherwise raises ``AssertionError`` listing the rate and the first ``max_examples``
+    disagreements.
     """
+    __tracebackhide__ = True
     for name, fn in (("baseline", baseline), ("candidate", candidate), ("equivalent", equivalent)):
         if not callable(fn):
-            raise InvalidArgument(f"assert_canary: {name} must be callable, got {fn!r}")
+            raise InvalidArgument(f"check_canary: {name} must be callable, got {fn!r}")
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
-        raise InvalidArgument(f"assert_canary: inputs must be an iterable, got {inputs!r:.60}")
+        raise InvalidArgument(f"check_canary: inputs must be an iterable, got {inputs!r:.60}")
     if not isinstance(max_rate, (int, float)) or not 0 <= max_rate <= 1:
-        raise InvalidArgument(f"assert_canary: max_rate must be between 0 and 1, got {max_rate!r}")
+        raise InvalidArgument(f"check_canary: max_rate must be between 0 and 1, got {max_rate!r}")
     if not isinstance(max_examples, int) or max_examples < 0:
         raise InvalidArgument(
-            f"assert_canary: max_examples must be an int >= 0, got {max_examples!r}"
+            f"check_canary: max_examples must be an int >= 0, got {max_examples!r}"
+        )
+    if on_error not in _ON_ERROR:
+        raise InvalidArgument(
+            f"check_canary: on_error={on_error!r} must be 'disagree' (count an exception as a "
+            "disagreement) or 'raise' (let it propagate)"
         )
     total = disagreements = base_err = cand_err = 0
     examples: list[Disagreement] = []
@@ -110,10 +124,11 @@ def assert_canary(
         c_ok, c = _outcome(candidate, value)
         base_err += not b_ok
         cand_err += not c_ok
-        if b_ok and c_ok:
-            same = bool(equivalent(b, c))
-        else:
-            same = not b_ok and not c_ok and type(b) is type(c)
+        if on_error == "raise":
+            for ok, err in ((b_ok, b), (c_ok, c)):
+                if not ok:
+                    raise err
+        same = b_ok and c_ok and bool(equivalent(b, c))
         if same:
             continue
         disagreements += 1
@@ -122,11 +137,15 @@ def assert_canary(
             shown_c = c if c_ok else f"<raised {type(c).__name__}: {c}>"
             examples.append(Disagreement(value, shown_b, shown_c))
     result = CanaryResult(total, disagreements, max_rate, tuple(examples), base_err, cand_err)
-    _record_if_in_test(
+    conclude(
         "canary",
-        held=result.held,
-        check="canary",
-        summary=result.explain().splitlines()[0],
+        "canary",
+        held=result.held or total == 0,
+        exercised=total,
+        what="input(s) compared",
+        summary=result.explain().splitlines()[0].removeprefix("canary: "),
+        explanation=result.explain().removeprefix("canary: "),
+        nothing_hint="pass at least one input",
         figures={
             "inputs": total,
             "disagreements": disagreements,
@@ -136,6 +155,15 @@ def assert_canary(
             "candidate_errors": cand_err,
         },
     )
-    if not result.held:
-        raise AssertionError(result.explain())
     return result
+
+
+def assert_canary(*args: Any, **kwargs: Any) -> CanaryResult:
+    """Deprecated old name of :func:`check_canary` (removed in the next release)."""
+    __tracebackhide__ = True
+    warnings.warn(
+        "assert_canary is deprecated; use check_canary (same arguments)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return check_canary(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Invariance and directional checks, in the spirit of behavioural testing (CheckList).
 
-``assert_invariant`` holds ``fn``'s answer to the same (by your ``equivalent``) under
-perturbations of each input; ``assert_directional`` holds it to move the way you ``expect``
+``check_invariant`` holds ``fn``'s answer to the same (by your ``equivalent``) under
+perturbations of each input; ``check_directional`` holds it to move the way you ``expect``
 under a transformation. Both tolerate a failure rate (``max_rate``), report the rate and the
 minimal failing examples (perturbation plans are reduced to the fewest steps that still fail),
 and record evidence (for ``shadow_traffic`` by default: perturbed real inputs replayed).
@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import operator
 import random
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .._kit import conclude
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 from .perturbations import KindsArg, Perturber, Step
 
-__all__ = ["BehaviourResult", "Counterexample", "assert_directional", "assert_invariant"]
+__all__ = [
+    "BehaviourResult",
+    "Counterexample",
+    "assert_directional",
+    "assert_invariant",
+    "check_directional",
+    "check_invariant",
+]
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,7 @@ def _run(
     max_examples: int,
     remedy: str,
 ) -> BehaviourResult:
+    __tracebackhide__ = True
     items = _check_common(func, inputs, max_rate, n, max_examples)
     if not callable(fn):
         raise InvalidArgument(f"{func}: fn must be callable, got {fn!r}")
@@ -180,13 +189,19 @@ def _run(
                 steps = tuple(perturber.describe(plan)) if perturber else ()
                 examples.append(Counterexample(text, variant, before, after.shown(), steps))
     result = BehaviourResult(
-        func.removeprefix("assert_"), total, failures, max_rate, tuple(examples)
+        func.removeprefix("check_"), total, failures, max_rate, tuple(examples)
     )
-    _record_if_in_test(
+    prefix = f"{result.check}: "
+    conclude(
         remedy,
-        held=result.held,
-        check=result.check,
-        summary=result.explain().splitlines()[0],
+        result.check,
+        held=result.held or total == 0,
+        exercised=total,
+        what="perturbed input(s) checked",
+        summary=result.explain().splitlines()[0].removeprefix(prefix),
+        explanation=result.explain().removeprefix(prefix),
+        nothing_hint="pass at least one input",
+        stacklevel=4,
         figures={
             "inputs": len(items),
             "perturbed": total,
@@ -195,12 +210,10 @@ def _run(
             "max_rate": max_rate,
         },
     )
-    if not result.held:
-        raise AssertionError(result.explain())
     return result
 
 
-def assert_invariant(
+def check_invariant(
     fn: Callable[[str], Any],
     inputs: Iterable[Any],
     *,
@@ -224,12 +237,13 @@ def assert_invariant(
 
     Pass the test's ``prodreal_seed`` as ``seed`` to vary inputs reproducibly between runs.
     """
+    __tracebackhide__ = True
 
     def ok(clean: _Outcome, after: _Outcome) -> bool:
         return after.error is None and bool(equivalent(clean.value, after.value))
 
     return _run(
-        "assert_invariant",
+        "check_invariant",
         fn,
         inputs,
         ok,
@@ -243,7 +257,7 @@ def assert_invariant(
     )
 
 
-def assert_directional(
+def check_directional(
     fn: Callable[[str], Any],
     inputs: Iterable[Any],
     *,
@@ -263,14 +277,15 @@ def assert_directional(
     whether the move is right (for example ``lambda a, b: b >= a``). An exception counts as a
     wrong move. Holds when at most ``max_rate`` of the inputs moved the wrong way.
     """
+    __tracebackhide__ = True
     if not callable(expect):
-        raise InvalidArgument(f"assert_directional: expect must be callable, got {expect!r}")
+        raise InvalidArgument(f"check_directional: expect must be callable, got {expect!r}")
 
     def ok(clean: _Outcome, after: _Outcome) -> bool:
         return after.error is None and bool(expect(clean.value, after.value))
 
     return _run(
-        "assert_directional",
+        "check_directional",
         fn,
         inputs,
         ok,
@@ -282,3 +297,25 @@ def assert_directional(
         max_examples=max_examples,
         remedy=remedy,
     )
+
+
+def assert_invariant(*args: Any, **kwargs: Any) -> BehaviourResult:
+    """Deprecated old name of :func:`check_invariant` (removed in the next release)."""
+    __tracebackhide__ = True
+    warnings.warn(
+        "assert_invariant is deprecated; use check_invariant (same arguments)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return check_invariant(*args, **kwargs)
+
+
+def assert_directional(*args: Any, **kwargs: Any) -> BehaviourResult:
+    """Deprecated old name of :func:`check_directional` (removed in the next release)."""
+    __tracebackhide__ = True
+    warnings.warn(
+        "assert_directional is deprecated; use check_directional (same arguments)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return check_directional(*args, **kwargs)

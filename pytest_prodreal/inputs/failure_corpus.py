@@ -1,11 +1,12 @@
 """The failure corpus: inputs that once broke a test, kept in a committable file, replayed first.
 
 One JSON Lines file per test; each line is one failing input (a JSON object of the test's
-arguments, keys sorted). Files are deduplicated and sorted, so they diff well and two branches
-merge cleanly. Writers take an exclusive lock on the corpus directory (``fcntl.flock``; a
-``O_EXCL`` lock file where ``fcntl`` is missing), merge what is on disk with what they add, and
-replace the file atomically, so concurrent pytest-xdist workers lose no entry. A line that is not
-a JSON object is a :class:`CorpusError` naming the file and line.
+arguments, keys sorted), deduplicated. Saves append one line under an exclusive lock on the
+corpus directory (``fcntl.flock``; a ``O_EXCL`` lock file where ``fcntl`` is missing) with
+``O_APPEND`` and ``fsync``, so concurrent pytest-xdist workers lose no entry, a save costs the
+same whatever the file's size, and a kill leaves at most a torn last line, which readers ignore
+and the next save cuts off. ``compact()`` sorts the file for a clean diff. A line that is not a
+JSON object is a :class:`CorpusError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +23,15 @@ from typing import Any
 
 from ..errors import InvalidArgument
 
-__all__ = ["CorpusEntry", "CorpusError", "FailureCorpus", "corpus_file_for", "merge_corpora"]
+__all__ = [
+    "CorpusEntry",
+    "CorpusError",
+    "FailureCorpus",
+    "TestCorpus",
+    "corpus_file_for",
+    "merge_corpora",
+    "remove_stale_temporaries",
+]
 
 
 class CorpusError(InvalidArgument):
@@ -37,6 +45,7 @@ class CorpusEntry:
     arguments: dict[str, Any]
     path: str
     line: int
+    run: str | None = None  # the run that saved it (None for committed, compacted entries)
 
 
 def canonical(arguments: Mapping[str, Any]) -> str:
@@ -90,32 +99,59 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
+#: The key a run's own saves carry, so that run does not replay them (see ``TestCorpus``).
+RUN_KEY = "_prodreal_run"
+
+
 class FailureCorpus:
-    """One corpus file (``*.jsonl``): read its entries, add new ones safely."""
+    """One corpus file (``*.jsonl``): read its entries, append new ones safely.
+
+    Saves are appends: under an exclusive lock, one line is written with ``O_APPEND`` and
+    ``fsync``-ed, so a save costs the same whatever the file's size and concurrent writers in
+    other processes lose nothing. A last line torn by a kill (no newline, not JSON) is ignored
+    when reading and cut off before the next append. New files get the mode the umask gives.
+    """
 
     def __init__(self, path: str | Path) -> None:
         if not isinstance(path, (str, Path)):
             raise InvalidArgument(f"FailureCorpus: path must be a str or Path, got {path!r}")
         self.path = Path(path)
+        # What this object last read: (device, inode), bytes read, canonical lines seen.
+        self._seen_file: tuple[int, int] | None = None
+        self._seen_size = 0
+        self._seen: set[str] = set()
+        self._cleaned = False
+
+    def sync(self) -> None:
+        """``fsync`` the file (after ``add(..., sync=False)``); nothing when it does not exist."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def __repr__(self) -> str:
         return f"FailureCorpus({str(self.path)!r})"
 
-    def entries(self) -> list[CorpusEntry]:
-        """The saved entries, in file order; ``[]`` when the file does not exist yet."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        except UnicodeDecodeError as exc:
-            raise CorpusError(f"{self.path}: not UTF-8 text (byte {exc.start})") from None
+    def _parse(self, text: str, first_line: int) -> tuple[list[CorpusEntry], int]:
+        """Entries of ``text`` and how many characters of it are whole lines."""
         out: list[CorpusEntry] = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        lines = text.split("\n")
+        whole = len(text)
+        for offset, line in enumerate(lines):
+            number = first_line + offset
             if not line.strip():
                 continue
+            last = offset == len(lines) - 1  # no newline after it: maybe torn by a kill
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
+                if last:
+                    whole = len(text) - len(line)
+                    break
                 raise CorpusError(
                     f"{self.path}:{number}: corrupt failure corpus line ({exc.msg} at column "
                     f"{exc.colno}); fix or delete that line (each line is one JSON object)"
@@ -125,37 +161,211 @@ class FailureCorpus:
                     f"{self.path}:{number}: corrupt failure corpus line (a JSON "
                     f"{type(data).__name__}, expected an object of argument names to values)"
                 )
-            out.append(CorpusEntry(data, str(self.path), number))
-        return out
+            run = data.pop(RUN_KEY, None)
+            tag = run if isinstance(run, str) else None
+            out.append(CorpusEntry(data, str(self.path), number, tag))
+        return out, whole
 
-    def add(self, entries: Iterable[Mapping[str, Any]]) -> int:
-        """Merge ``entries`` into the file; returns how many were new.
+    def entries(self) -> list[CorpusEntry]:
+        """The saved entries, in file order; ``[]`` when the file does not exist yet."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{self.path}: not UTF-8 text (byte {exc.start})") from None
+        return self._parse(text, 1)[0]
 
-        The file stays sorted and deduplicated, and is replaced atomically under a lock, so
-        concurrent writers in other processes lose nothing.
+    def _refresh(self, fd: int) -> None:
+        """Bring ``_seen`` up to date with the file (read only what was appended since)."""
+        st = os.fstat(fd)
+        ident = (st.st_dev, st.st_ino)
+        if ident != self._seen_file or st.st_size < self._seen_size:
+            self._seen_file, self._seen_size, self._seen = ident, 0, set()
+        if st.st_size == self._seen_size:
+            return
+        os.lseek(fd, self._seen_size, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{self.path}: not UTF-8 text (byte {exc.start})") from None
+        first = 1 + (0 if not self._seen_size else -1)  # line numbers: only for messages
+        found, whole = self._parse(text, max(first, 1))
+        self._seen.update(canonical(e.arguments) for e in found)
+        whole_bytes = len(text[:whole].encode("utf-8"))
+        if whole_bytes < len(raw):  # a torn last line: cut it off before appending
+            os.ftruncate(fd, self._seen_size + whole_bytes)
+        elif raw and not raw.endswith(b"\n"):  # a hand-edited file without a final newline
+            os.lseek(fd, 0, os.SEEK_END)
+            os.write(fd, b"\n")
+            whole_bytes += 1
+        self._seen_size += whole_bytes
+
+    def add(
+        self, entries: Iterable[Mapping[str, Any]], *, run: str | None = None, sync: bool = True
+    ) -> int:
+        """Append the ``entries`` not in the file yet; returns how many were new.
+
+        ``run`` tags the lines with the run that saved them (the plugin passes its run id, so
+        the same run does not replay what it just saved). Deduplication ignores the tag.
+        The append is one ``write``: a killed process loses nothing it wrote. ``sync=False``
+        leaves the ``fsync`` (which guards against a power loss) to a later :meth:`sync`.
         """
-        lines = {canonical(e) for e in entries}
+        lines = list(dict.fromkeys(canonical(e) for e in entries))
         if not lines:
             return 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(self.path.parent):
-            existing = {canonical(e.arguments) for e in self.entries()}
-            new = lines - existing
-            if not new:
-                return 0
-            body = "".join(f"{line}\n" for line in sorted(existing | new))
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".jsonl")
+            if not self._cleaned:  # once per object: what a killed writer left behind
+                remove_stale_temporaries(self.path.parent)
+                self._cleaned = True
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(body)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+                self._refresh(fd)
+                new = [line for line in lines if line not in self._seen]
+                if not new:
+                    return 0
+                tagged = new if run is None else [_tag(line, run) for line in new]
+                body = "".join(f"{line}\n" for line in tagged).encode("utf-8")
+                os.write(fd, body)  # O_APPEND: one write lands at the end, whole
+                if sync:
+                    os.fsync(fd)
+                self._seen.update(new)
+                self._seen_size += len(body)
+            finally:
+                os.close(fd)
         return len(new)
+
+    def compact(self) -> int:
+        """Rewrite the file sorted and deduplicated, without run tags; returns the entry count.
+
+        Use it before committing a corpus (``merge_corpora`` writes compacted files too).
+        """
+        from .._atomic import write_text_atomic
+
+        with _locked(self.path.parent):
+            lines = sorted({canonical(e.arguments) for e in self.entries()})
+            write_text_atomic(self.path, "".join(f"{line}\n" for line in lines))
+            self._seen_file = None
+        return len(lines)
+
+
+def _tag(line: str, run: str) -> str:
+    data = json.loads(line)
+    data[RUN_KEY] = run
+    return canonical(data)
+
+
+#: Temporary files of earlier versions (and of killed compactions) look like this.
+_TEMPORARY = (".tmp-*.jsonl", ".*.jsonl.*.tmp")
+
+
+def remove_stale_temporaries(directory: Path) -> int:
+    """Remove temporary files a killed writer left in ``directory``; returns how many.
+
+    Called with the directory's lock held: every writer holds it while its temporary file
+    exists, so any temporary file seen under the lock belongs to a writer that died.
+    """
+    removed = 0
+    for pattern in _TEMPORARY:
+        for path in directory.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+#: How often (at most) ``TestCorpus.save`` fsyncs; ``close()`` syncs the rest.
+SYNC_INTERVAL_S = 0.1
+
+
+class TestCorpus:
+    """The failure corpus of one test in one run: the entries to replay, and a way to save more.
+
+    ``entries`` are the ones saved by *earlier* runs (and committed ones): what this run saves
+    is not replayed by this run, so with ``name=`` shared between parametrized cases (or xdist
+    workers) a case never fails on another case's example saved moments ago, and the result
+    does not depend on scheduling. ``mode`` is ``record``, ``replay`` or ``off``.
+    """
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, corpus: FailureCorpus, mode: str = "record", run: str | None = None) -> None:
+        self._corpus = corpus
+        self.mode = mode
+        self.run = run
+        self.saved = 0
+        self._synced = time.monotonic()
+        self._dirty = False
+
+    @property
+    def path(self) -> Path:
+        """The corpus file (it may not exist yet)."""
+        return self._corpus.path
+
+    def load(self) -> list[CorpusEntry]:
+        """The entries to replay (none in ``off`` mode); records nothing."""
+        if self.mode == "off":
+            return []
+        return [e for e in self._corpus.entries() if self.run is None or e.run != self.run]
+
+    @property
+    def entries(self) -> list[CorpusEntry]:
+        """The entries to replay, in file order (raises ``CorpusError`` naming a corrupt line).
+
+        Reading at least one records ``failure_corpus`` evidence (the test replays them; it is
+        verified when the test passes). An empty corpus records nothing: replaying nothing
+        proves nothing.
+        """
+        from .._kit import record_if_in_test
+
+        try:
+            found = self.load()
+        except CorpusError as exc:
+            record_if_in_test(
+                "failure_corpus", held=False, check="failure_corpus", summary=str(exc)
+            )
+            raise
+        if found:
+            record_if_in_test(
+                "failure_corpus",
+                held=True,
+                check="failure_corpus",
+                summary=f"replayed {len(found)} saved failing input(s) from {self.path.name}",
+                figures={"replayed": len(found), "mode": self.mode},
+            )
+        return found
+
+    def save(self, arguments: Mapping[str, Any]) -> bool:
+        """Save one failing input (a mapping of argument names to JSON values).
+
+        Returns whether it was new; does nothing in ``replay`` and ``off`` modes.
+        """
+        if self.mode != "record":
+            return False
+        # fsync at most every SYNC_INTERVAL_S (and at close): many saves in one test stay
+        # linear and fast; a killed process still loses nothing, a power loss at most that.
+        now = time.monotonic()
+        sync = now - self._synced >= SYNC_INTERVAL_S
+        new = self._corpus.add([arguments], run=self.run, sync=sync) > 0
+        if sync:
+            self._synced, self._dirty = now, False
+        else:
+            self._dirty = self._dirty or new
+        self.saved += new
+        return new
+
+    def close(self) -> None:
+        """``fsync`` what :meth:`save` appended since the last sync (the plugin calls it)."""
+        if self._dirty:
+            self._corpus.sync()
+            self._dirty = False
 
 
 _PARAMS = re.compile(r"\[.*\]$")
@@ -188,5 +398,7 @@ def merge_corpora(source: str | Path, destination: str | Path) -> int:
         if path.name.startswith(".tmp-"):
             continue
         entries = [e.arguments for e in FailureCorpus(path).entries()]
-        added += FailureCorpus(dst / path.relative_to(src)).add(entries)
+        target = FailureCorpus(dst / path.relative_to(src))
+        added += target.add(entries)
+        target.compact()
     return added

@@ -8,16 +8,16 @@ unmet. Library layer: no pytest.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from functools import reduce
 from pathlib import Path
 
-from .._atomic import write_text_atomic
+from .._atomic import write_texts_atomic
 from ..errors import InvalidArgument
 from .model import Gates, RunReport
 from .render import render_html, render_json, render_markdown, render_term
+from .validate import parse_report_bytes, validate_report
 
 __all__ = ["combine_files", "load_report", "main"]
 
@@ -27,29 +27,33 @@ class CombineError(Exception):
 
 
 def load_report(path: Path) -> RunReport:
-    """Read one JSON report (raises :class:`CombineError` with a one-line reason)."""
+    """Read and validate one JSON report (raises :class:`CombineError` with a one-line reason)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise CombineError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CombineError(
-            f"{str(path)!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "pass files written by --prodreal-report=json:PATH"
-        ) from None
-    try:
+        data = parse_report_bytes(raw)
+        validate_report(data)
         return RunReport.from_json(data)
     except InvalidArgument as exc:
-        raise CombineError(f"{str(path)!r}: {exc}") from None
+        raise CombineError(f"{str(path)!r}{_joined(str(exc))}") from None
+
+
+def _joined(reason: str) -> str:
+    """``'file' is not ...`` reads on; ``'file': tests[0] ...`` needs the colon."""
+    return f" {reason}" if reason.startswith(("is ", "has ")) else f": {reason}"
 
 
 def combine_files(paths: Sequence[Path]) -> RunReport:
     """Merge the reports at ``paths`` (order does not matter)."""
     if not paths:
         raise CombineError("give at least one input report")
-    return reduce(RunReport.merge, (load_report(p) for p in paths))
+    reports = [load_report(p) for p in paths]
+    try:
+        return reduce(RunReport.merge, reports)
+    except InvalidArgument as exc:  # e.g. two shards' taxonomies that cannot be united
+        raise CombineError(f"cannot combine the inputs: {exc}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,14 +94,45 @@ def _gates(args: argparse.Namespace) -> Gates:
     max_unchecked = None
     if args.max_unchecked is not None:
         text = str(args.max_unchecked).strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise CombineError(f"--max-unchecked: expected a whole number >= 0, got {text!r}")
         max_unchecked = int(text)
-    return Gates(require, max_unchecked)
+    try:
+        return Gates(require, max_unchecked)
+    except InvalidArgument as exc:
+        raise CombineError(f"--require/--max-unchecked: {exc}") from None
+
+
+def _outputs(args: argparse.Namespace, report: RunReport, gates: Gates) -> list[tuple[Path, str]]:
+    """Every file to write, rendered in full before anything is written."""
+    wanted = [("OUT.json", args.out, render_json)]
+    wanted += [("--md", args.md, render_markdown)] if args.md else []
+    wanted += [("--html", args.html, render_html)] if args.html else []
+    out = []
+    for option, path, render in wanted:
+        _check_target(Path(path), option)
+        out.append((Path(path), render(report, gates)))
+    return out
+
+
+def _check_target(path: Path, option: str) -> None:
+    if path.is_dir():
+        raise CombineError(f"{option}: {str(path)!r} is a directory; give a file path")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CombineError(
+            f"{option}: cannot write {str(path)!r}: directory {str(parent)!r} does not exist; "
+            "create it first or choose another path"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m pytest_prodreal``; returns the exit status."""
+    """Entry point of ``python -m pytest_prodreal``; returns the exit status.
+
+    Exit status 0: every gate met; 1: a gate failed; 2: bad input or output (one line on
+    stderr). A command that fails writes nothing: every input is validated and every output
+    rendered before the first file is written, and the files are written all or nothing.
+    """
     args = _parser().parse_args(argv)
     try:
         gates = _gates(args)
@@ -106,18 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             failures = report.gate_failures(gates)
         except InvalidArgument as exc:
             raise CombineError(f"--require: {exc}") from None
-        for path, text in (
-            (args.out, render_json(report, gates)),
-            (args.md, render_markdown(report, gates) if args.md else ""),
-            (args.html, render_html(report, gates) if args.html else ""),
-        ):
-            if path:
-                try:
-                    write_text_atomic(Path(path), text)
-                except OSError as exc:
-                    raise CombineError(
-                        f"cannot write {str(path)!r}: {exc.strerror or exc}"
-                    ) from None
+        outputs = _outputs(args, report, gates)
+        try:
+            write_texts_atomic(outputs)
+        except OSError as exc:
+            where = exc.filename or ", ".join(str(p) for p, _ in outputs)
+            raise CombineError(
+                f"cannot write {str(where)!r}: {exc.strerror or exc}; nothing was written, "
+                "choose another path"
+            ) from None
     except CombineError as exc:
         print(f"prodreal combine: error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,13 @@ Pure data, no pytest. A :class:`RunReport` is built from per-test :class:`TestRe
 (pytest's reports on the controller, or JSON files from CI shards) and merged with
 :meth:`RunReport.merge`, which is associative and commutative: shards may be combined in any order
 and grouping. Statuses are derived, never stored, so a merged report is judged afresh.
+
+A test may belong to a **subject** (a service, configuration or model version under test): each
+subject gets its own checklist, verdict and gates (:meth:`RunReport.for_subject`). Tests without
+one belong to the unnamed subject ``""``, the only one of a run that names none.
+
+This module is the one place that parses a JSON report (:meth:`RunReport.from_json`): ``combine``
+and any validator build on it.
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ from functools import cached_property
 from ..errors import InvalidArgument
 from ..evidence import Evidence
 from ..taxonomy import DEFAULT_TAXONOMY, Category, Remedy, Taxonomy, TaxonomyBuilder
-from .gates import Gates
+from .gates import Gates, split_required, subject_problem
+from .totals import totals_of
 
 __all__ = [
     "LAUNCH_RULE_MAX_UNCHECKED",
     "OUTCOMES",
+    "READ_SCHEMA_VERSIONS",
     "SCHEMA_VERSION",
     "Gates",
     "RemedyResult",
@@ -31,8 +40,14 @@ __all__ = [
     "TestRecord",
 ]
 
-#: Version of the JSON report's schema (``pytest_prodreal/report/schema/report-v1.schema.json``).
-SCHEMA_VERSION = 1
+#: Version of the JSON report's schema (``pytest_prodreal/report/schema/report-v2.schema.json``).
+SCHEMA_VERSION = 2
+
+#: The schema versions this release reads (version 1 reports have no subjects).
+READ_SCHEMA_VERSIONS = (1, 2)
+
+#: Outcomes of a test that failed: one that carries a marker counts against what it marks.
+_FAILED = frozenset({"failed", "error"})
 
 #: The seed's launch rule: three or more unchecked items means not ready to launch.
 LAUNCH_RULE_MAX_UNCHECKED = 2
@@ -69,8 +84,12 @@ class TestRecord:
     declared: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     duration: float = 0.0
+    subject: str = ""  # "" when the test names no subject
 
     def __post_init__(self) -> None:
+        problem = subject_problem(self.subject)
+        if problem:
+            raise InvalidArgument(f"test {self.nodeid!r}: {problem}")
         if self.outcome not in _RANK:
             raise InvalidArgument(
                 f"test {self.nodeid!r}: outcome must be one of {', '.join(OUTCOMES)}, "
@@ -95,6 +114,8 @@ class TestRecord:
             declared=self.declared + other.declared,
             evidence=self.evidence + other.evidence,
             duration=max(self.duration, other.duration),
+            # Any fixed rule keeps the merge commutative; a named subject beats none.
+            subject=max(self.subject, other.subject),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -102,6 +123,7 @@ class TestRecord:
         return {
             "nodeid": self.nodeid,
             "outcome": self.outcome,
+            "subject": self.subject,
             "declared": list(self.declared),
             "evidence": [e.to_json() for e in self.evidence],
             "duration": round(self.duration, 6),
@@ -119,6 +141,7 @@ class TestRecord:
                 declared=tuple(str(d) for d in data.get("declared", ())),
                 evidence=tuple(Evidence.from_json(e) for e in data.get("evidence", ())),
                 duration=float(data.get("duration", 0.0)),
+                subject=data.get("subject", ""),
             )
         except KeyError as exc:
             raise InvalidArgument(f"a test is missing the {exc.args[0]!r} field") from None
@@ -256,10 +279,55 @@ class RunReport:
             runs=self.runs + other.runs,
         )
 
+    # -- subjects ------------------------------------------------------------------------
+
+    @cached_property
+    def _subject_ids(self) -> tuple[str, ...]:
+        named = sorted({t.subject for t in self.tests.values() if t.subject})
+        if not named:
+            return ("",)
+        # Tests without a subject form their own checklist only when they say something.
+        loose = any(not t.subject and (t.declared or t.evidence) for t in self.tests.values())
+        return (*named, "") if loose else tuple(named)
+
+    def subject_ids(self) -> tuple[str, ...]:
+        """The subjects of the run, named ones sorted; ``("",)`` when the run names none."""
+        return self._subject_ids
+
+    @property
+    def has_subjects(self) -> bool:
+        """Whether any test names a subject."""
+        return self._subject_ids != ("",)
+
+    @cached_property
+    def _by_subject(self) -> dict[str, RunReport]:
+        if not self.has_subjects:
+            return {"": self}
+        groups: dict[str, dict[str, TestRecord]] = {s: {} for s in self._subject_ids}
+        for nodeid, rec in self.tests.items():
+            groups.setdefault(rec.subject, {})[nodeid] = rec
+        return {
+            s: RunReport(taxonomy=self.taxonomy, runs=self.runs, tests=tests)
+            for s, tests in groups.items()
+        }
+
+    def for_subject(self, subject: str) -> RunReport:
+        """The report of one subject's tests (an empty report for a subject with none)."""
+        found = self._by_subject.get(subject)
+        return found if found is not None else RunReport(taxonomy=self.taxonomy, runs=self.runs)
+
+    def totals(self) -> dict[str, float]:
+        """Virtual seconds, faults, calls, requests and inputs (see :mod:`.totals`)."""
+        return dict(self._totals)
+
+    @cached_property
+    def _totals(self) -> dict[str, float]:
+        return totals_of(self.tests.values())
+
     # -- derived views -------------------------------------------------------------------
 
     def remedy_results(self) -> list[RemedyResult]:
-        """Each remedy's status, in taxonomy order."""
+        """Each remedy's status, in taxonomy order (over every test, whatever its subject)."""
         return list(self._remedy_results)
 
     @cached_property
@@ -268,7 +336,9 @@ class RunReport:
         verified: dict[str, set[str]] = {}
         failing: dict[str, set[str]] = {}
         declared: dict[str, set[str]] = {}
+        tax = self.taxonomy
         for rec in self.tests.values():
+            failed = rec.outcome in _FAILED
             for ev in rec.evidence:
                 if not ev.held:
                     failing.setdefault(ev.remedy, set()).add(rec.nodeid)
@@ -278,10 +348,15 @@ class RunReport:
                     # It ran, but a test that failed, was skipped or xfailed verifies nothing.
                     declared.setdefault(ev.remedy, set()).add(rec.nodeid)
             for xid in rec.declared:
-                if self.taxonomy.is_remedy(xid):
-                    declared.setdefault(xid, set()).add(rec.nodeid)
+                # A failed or errored test counts against what it marks: a remedy, or every
+                # remedy of a category (the crash on a messy input was an inputs failure).
+                if tax.is_remedy(xid):
+                    (failing if failed else declared).setdefault(xid, set()).add(rec.nodeid)
+                elif failed and tax.is_category(xid):
+                    for rem in tax.category(xid).remedies:
+                        failing.setdefault(rem.id, set()).add(rec.nodeid)
         out = []
-        for rem in self.taxonomy.remedies:
+        for rem in tax.remedies:
             v = tuple(sorted(verified.get(rem.id, ())))
             f = tuple(sorted(failing.get(rem.id, ())))
             d = tuple(sorted(declared.get(rem.id, set()) - set(v) - set(f)))
@@ -301,6 +376,17 @@ class RunReport:
         """Tests marked with the category id itself."""
         return tuple(sorted(n for n, r in self.tests.items() if category.id in r.declared))
 
+    def category_failing_tests(self, category: Category) -> tuple[str, ...]:
+        """Failed or errored tests that mark the category or one of its remedies."""
+        ids = {category.id, *(r.id for r in category.remedies)}
+        return tuple(
+            sorted(
+                n
+                for n, r in self.tests.items()
+                if r.outcome in _FAILED and not ids.isdisjoint(r.declared)
+            )
+        )
+
     def unchecked(self) -> list[RemedyResult]:
         """Remedies that are not verified."""
         return [r for r in self.remedy_results() if r.status is not Status.VERIFIED]
@@ -313,20 +399,43 @@ class RunReport:
         return out
 
     def ready(self, max_unchecked: int = LAUNCH_RULE_MAX_UNCHECKED) -> bool:
-        """The launch verdict: at most ``max_unchecked`` remedies not verified."""
-        return len(self.unchecked()) <= max_unchecked
+        """The launch verdict: for each subject, at most ``max_unchecked`` remedies not verified."""
+        return all(
+            len(self.for_subject(s).unchecked()) <= max_unchecked for s in self.subject_ids()
+        )
 
     def gate_failures(self, gates: Gates) -> list[str]:
-        """One line per unmet gate item; empty when every gate holds.
+        """One line per unmet gate item, subject by subject; empty when every gate holds.
 
-        Raises :class:`InvalidArgument` for a required id the taxonomy does not know.
+        ``ID`` items hold for every subject, ``SUBJECT:ID`` items for that subject. Raises
+        :class:`InvalidArgument` for a required id the taxonomy does not know.
         """
         lines: list[str] = []
         if not gates.any:
             return lines
+        subjects = self.subject_ids()
+        wanted: dict[str, list[str]] = {s: [] for s in subjects}
+        for item in gates.require:
+            subject, xid = split_required(item)
+            self._resolve_required([xid])  # raises for an unknown id, whatever the subject
+            for s in subjects if subject is None else (subject,):
+                wanted.setdefault(s, []).append(xid)
+        for s, ids in wanted.items():
+            prefix = f"subject {s or '(no subject)'!r}: " if self.has_subjects else ""
+            if s not in subjects:
+                known = ", ".join(x for x in subjects if x) or "none"
+                lines.append(
+                    f"subject {s!r} has no tests in this run (subjects: {known}); "
+                    "check the subject id in --prodreal-require"
+                )
+                continue
+            lines += [prefix + line for line in self.for_subject(s)._gate_lines(ids, gates)]
+        return lines
+
+    def _gate_lines(self, ids: Sequence[str], gates: Gates) -> list[str]:
+        lines: list[str] = []
         results = {r.remedy.id: r for r in self.remedy_results()}
-        required = self._resolve_required(gates.require)
-        for rid, via in required:
+        for rid, via in self._resolve_required(ids):
             res = results[rid]
             if res.status is Status.VERIFIED:
                 continue
@@ -359,44 +468,66 @@ class RunReport:
                 seen[xid] = xid
             else:
                 raise InvalidArgument(self.taxonomy.unknown_id_message(xid))
-        order = [r.id for r in self.taxonomy.remedies]
-        return sorted(seen.items(), key=lambda kv: order.index(kv[0]))
+        order = {r.id: i for i, r in enumerate(self.taxonomy.remedies)}
+        return sorted(seen.items(), key=lambda kv: order[kv[0]])
 
     # -- JSON ------------------------------------------------------------------------------
+
+    def _summary_json(self) -> dict[str, object]:
+        counts = self.counts()
+        remedies = len(self.taxonomy.remedies)
+        unchecked = remedies - counts["verified"]
+        return {
+            "remedies": remedies,
+            **counts,
+            "unchecked": unchecked,
+            "launch_rule_max_unchecked": LAUNCH_RULE_MAX_UNCHECKED,
+            "ready": unchecked <= LAUNCH_RULE_MAX_UNCHECKED,
+            "tests": len(self.tests),
+        }
+
+    def _remedies_json(self) -> list[dict[str, object]]:
+        return [
+            {
+                "id": r.remedy.id,
+                "category": r.remedy.category,
+                "status": r.status.value,
+                "verified_by": list(r.verified_by),
+                "failing_by": list(r.failing_by),
+                "declared_by": list(r.declared_by),
+            }
+            for r in self.remedy_results()
+        ]
 
     def to_json(self, gates: Gates | None = None) -> dict[str, object]:
         """The versioned JSON document (see ``docs/report-schema.md``)."""
         from .. import __version__
 
-        results = self.remedy_results()
-        counts = self.counts()
-        unchecked = len(results) - counts["verified"]
         gates = gates or Gates()
+        summary = self._summary_json()
+        summary["ready"] = self.ready()  # every subject ready (the one subject, usually)
+        summary["subjects"] = len(self.subject_ids())
+        subjects = []
+        for s in self.subject_ids():
+            sub = self.for_subject(s)
+            subjects.append(
+                {
+                    "id": s,
+                    "summary": sub._summary_json(),
+                    "totals": sub.totals(),
+                    "remedies": sub._remedies_json(),
+                }
+            )
         return {
             "schema": "pytest-prodreal/report",
             "schema_version": SCHEMA_VERSION,
             "generator": f"pytest-prodreal {__version__}",
             "runs": [r.to_json() for r in self.runs],
             "taxonomy": self.taxonomy.to_json(),
-            "summary": {
-                "remedies": len(results),
-                **counts,
-                "unchecked": unchecked,
-                "launch_rule_max_unchecked": LAUNCH_RULE_MAX_UNCHECKED,
-                "ready": unchecked <= LAUNCH_RULE_MAX_UNCHECKED,
-                "tests": len(self.tests),
-            },
-            "remedies": [
-                {
-                    "id": r.remedy.id,
-                    "category": r.remedy.category,
-                    "status": r.status.value,
-                    "verified_by": list(r.verified_by),
-                    "failing_by": list(r.failing_by),
-                    "declared_by": list(r.declared_by),
-                }
-                for r in results
-            ],
+            "summary": summary,
+            "totals": self.totals(),
+            "remedies": self._remedies_json(),
+            "subjects": subjects,
             "gates": {
                 "require": list(gates.require),
                 "max_unchecked": gates.max_unchecked,
@@ -407,23 +538,28 @@ class RunReport:
 
     @classmethod
     def from_json(cls, data: object) -> RunReport:
-        """Rebuild from :meth:`to_json` output; derived members are ignored and recomputed.
+        """Rebuild from :meth:`to_json` output (schema version 1 or 2); derived members are ignored.
 
-        Raises :class:`InvalidArgument` when the document is not a prodreal report of a schema
-        version this release reads.
+        The one parser of JSON reports: ``combine`` and validators call it. Raises
+        :class:`InvalidArgument` when the document is not a prodreal report of a schema version
+        this release reads.
         """
         if not isinstance(data, dict) or data.get("schema") != "pytest-prodreal/report":
             raise InvalidArgument("not a pytest-prodreal JSON report (no 'schema' member)")
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if isinstance(version, bool) or version not in READ_SCHEMA_VERSIONS:
             raise InvalidArgument(
                 f"report schema_version {version!r} is not supported (this release reads "
-                f"{SCHEMA_VERSION}); combine reports made by the same pytest-prodreal release"
+                f"{', '.join(map(str, READ_SCHEMA_VERSIONS))}); combine reports made by "
+                "pytest-prodreal releases that read each other"
             )
         runs = data.get("runs", [])
         tests = data.get("tests", [])
         if not isinstance(runs, list) or not isinstance(tests, list):
             raise InvalidArgument("'runs' and 'tests' must be lists")
+        if version == 1:  # version 1 had no subjects: a member of that name is not ours
+            tests = [{k: v for k, v in t.items() if k != "subject"} if isinstance(t, dict)
+                     else t for t in tests]  # fmt: skip
         return cls.from_records(
             (TestRecord.from_json(t) for t in tests),
             taxonomy=Taxonomy.from_json(data.get("taxonomy")),

@@ -1,18 +1,30 @@
 """Render a :class:`~pytest_prodreal.report.model.RunReport`: terminal, JSON, Markdown, HTML.
 
 Library layer: no pytest. The terminal renderer returns ``(text, markup)`` pairs so the pytest
-glue can colour them with pytest's own terminal writer while scripts print them plainly.
+glue can colour them with pytest's own terminal writer while scripts print them plainly. A run
+with several subjects shows them side by side: one status column, verdict and totals each. The
+HTML page lives in :mod:`.html` (with its charts in :mod:`.charts`).
 """
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Sequence
+import re
 
-from .model import LAUNCH_RULE_MAX_UNCHECKED, Gates, RemedyResult, RunReport, Status
+from ..evidence import Evidence
+from .model import LAUNCH_RULE_MAX_UNCHECKED, Gates, RunReport, Status
+from .totals import TOTAL_TITLES
 
-__all__ = ["render_html", "render_json", "render_markdown", "render_term", "verdict_line"]
+__all__ = [
+    "evidence_text",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_term",
+    "subject_label",
+    "totals_text",
+    "verdict_line",
+]
 
 _MARK = {
     Status.VERIFIED: "[x]",
@@ -36,8 +48,33 @@ _EMOJI = {
 Line = tuple[str, dict[str, bool]]
 
 
-def _tests_text(res: RemedyResult, limit: int | None) -> str:
-    tests = res.tests
+def subject_label(subject: str) -> str:
+    """How a subject is named in reports (``""`` is the tests that name none)."""
+    return subject or "(no subject)"
+
+
+def evidence_text(ev: Evidence) -> str:
+    """``check: summary``, without repeating a check name the summary already leads with."""
+    summary = ev.summary.strip()
+    check = ev.check.strip()
+    if not check or summary == check or summary.startswith(f"{check}:"):
+        return summary or check
+    return f"{check}: {summary}" if summary else check
+
+
+def _fmt(value: float) -> str:
+    return (
+        f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:,.0f}"
+    )
+
+
+def totals_text(report: RunReport) -> str:
+    """The totals as one line: virtual seconds, faults fired, route calls, requests, inputs."""
+    totals = report.totals()
+    return " · ".join(f"{_fmt(totals[k])} {title}" for k, title in TOTAL_TITLES.items())
+
+
+def _tests_text(tests: tuple[str, ...], limit: int | None) -> str:
     if not tests:
         return ""
     if limit is None or len(tests) <= limit:
@@ -51,7 +88,10 @@ def _seeds(report: RunReport) -> str:
 
 
 def verdict_line(report: RunReport) -> tuple[str, bool]:
-    """The launch verdict as one sentence, and whether the suite is ready."""
+    """The launch verdict of a one-subject report as one sentence, and whether it is ready.
+
+    For a report with several subjects, ask each :meth:`RunReport.for_subject` view.
+    """
     counts = report.counts()
     total = sum(counts.values())
     unchecked = total - counts["verified"]
@@ -64,12 +104,32 @@ def verdict_line(report: RunReport) -> tuple[str, bool]:
     )
 
 
-def render_term(report: RunReport, gates: Gates | None = None, verbose: int = 0) -> list[Line]:
-    """The checklist as terminal lines: categories, remedies, status, tests, verdict, gates.
+def _counts_text(report: RunReport, sep: str = ", ") -> str:
+    c = report.counts()
+    return (
+        f"{c['verified']} verified{sep}{c['failing']} failing{sep}"
+        f"{c['declared']} declared only{sep}{c['missing']} missing"
+    )
 
-    With ``verbose`` > 0 every test behind a remedy is listed; otherwise at most two.
+
+def render_term(report: RunReport, gates: Gates | None = None, verbose: int = 0) -> list[Line]:
+    """The checklist as terminal lines: categories, remedies, status, tests, totals, verdict.
+
+    With ``verbose`` > 0 every test behind a remedy is listed; otherwise at most two. Several
+    subjects are shown side by side, one status column each.
     """
     limit = None if verbose > 0 else 2
+    lines = (_term_subjects if report.has_subjects else _term_single)(report, limit)
+    for failure in report.gate_failures(gates or Gates()):
+        lines.append((f"gate failed: {failure}", {"red": True}))
+    return lines
+
+
+def _verdict_markup(ready: bool) -> dict[str, bool]:
+    return {"green": True, "bold": True} if ready else {"red": True, "bold": True}
+
+
+def _term_single(report: RunReport, limit: int | None) -> list[Line]:
     results = {r.remedy.id: r for r in report.remedy_results()}
     width = max((len(r.id) for r in report.taxonomy.remedies), default=10)
     lines: list[Line] = []
@@ -77,27 +137,73 @@ def render_term(report: RunReport, gates: Gates | None = None, verbose: int = 0)
         marked = report.category_declared_by(cat)
         extra = f"  (marked by {len(marked)} test{'s' * (len(marked) != 1)})" if marked else ""
         lines.append((f"{cat.id} — {cat.title}{extra}", {"bold": True}))
+        failing = report.category_failing_tests(cat)
+        if failing:
+            n = len(failing)
+            lines.append(
+                (
+                    f"  {n} failing test{'s' * (n != 1)} marked {cat.id}: "
+                    f"{_tests_text(failing, limit)}",
+                    _COLOUR[Status.FAILING],
+                )
+            )
         for rem in cat.remedies:
             res = results[rem.id]
-            tests = _tests_text(res, limit)
+            tests = _tests_text(res.tests, limit)
             text = f"  {_MARK[res.status]} {rem.id:<{width}}  {res.status.value:<8}"
             if tests:
                 text += f"  {tests}"
             lines.append((text.rstrip(), _COLOUR[res.status]))
-    counts = report.counts()
     lines.append(
-        (
-            f"{counts['verified']} verified, {counts['failing']} failing, "
-            f"{counts['declared']} declared only, {counts['missing']} missing "
-            f"· {len(report.tests)} tests · seed {_seeds(report)}",
-            {},
-        )
+        (f"{_counts_text(report)} · {len(report.tests)} tests · seed {_seeds(report)}", {})
     )
+    lines.append((f"totals: {totals_text(report)}", {}))
     verdict, ready = verdict_line(report)
-    lines.append((verdict, {"green": True, "bold": True} if ready else {"red": True, "bold": True}))
-    for failure in report.gate_failures(gates or Gates()):
-        lines.append((f"gate failed: {failure}", {"red": True}))
+    lines.append((verdict, _verdict_markup(ready)))
     return lines
+
+
+def _term_subjects(report: RunReport, limit: int | None) -> list[Line]:
+    subjects = report.subject_ids()
+    views = {s: report.for_subject(s) for s in subjects}
+    results = {s: {r.remedy.id: r for r in v.remedy_results()} for s, v in views.items()}
+    width = max((len(r.id) for r in report.taxonomy.remedies), default=10)
+    col = max(14, *(len(subject_label(s)) + 2 for s in subjects))
+    lines: list[Line] = [
+        (
+            f"  {'':<3} {'subject':<{width}}  "
+            + "".join(f"{subject_label(s):<{col}}" for s in subjects).rstrip(),
+            {"bold": True},
+        )
+    ]
+    for cat in report.taxonomy.categories:
+        lines.append((f"{cat.id} — {cat.title}", {"bold": True}))
+        for rem in cat.remedies:
+            cells = [results[s][rem.id] for s in subjects]
+            worst = max(cells, key=lambda r: _SEVERITY[r.status]).status
+            text = f"  {_MARK[worst]} {rem.id:<{width}}  " + "".join(
+                f"{_MARK[r.status] + ' ' + r.status.value:<{col}}" for r in cells
+            )
+            lines.append((text.rstrip(), _COLOUR[worst]))
+    for s in subjects:
+        view = views[s]
+        label = subject_label(s)
+        lines.append((f"{label}: {_counts_text(view)} · {len(view.tests)} tests", {"bold": True}))
+        for res in results[s].values():
+            if res.status is Status.FAILING:
+                tests = _tests_text(res.failing_by, limit)
+                lines.append((f"  [!] {res.remedy.id} failing in {tests}", _COLOUR[Status.FAILING]))
+        lines.append((f"  totals: {totals_text(view)}", {}))
+        verdict, ready = verdict_line(view)
+        lines.append((f"  {label}: {verdict}", _verdict_markup(ready)))
+    lines.append(
+        (f"{len(subjects)} subjects · {len(report.tests)} tests · seed {_seeds(report)}", {})
+    )
+    return lines
+
+
+# Which status a row's marker shows when subjects differ: the one that most needs attention.
+_SEVERITY = {Status.VERIFIED: 0, Status.MISSING: 1, Status.DECLARED: 2, Status.FAILING: 3}
 
 
 def render_json(report: RunReport, gates: Gates | None = None) -> str:
@@ -118,110 +224,99 @@ def render_json(report: RunReport, gates: Gates | None = None) -> str:
     return "{\n" + "\n".join(lines) + "\n}\n"
 
 
-def _md_tests(res: RemedyResult) -> str:
-    tests = res.tests
-    shown = ", ".join(f"`{t}`" for t in tests[:3])
+_TICKS = re.compile(r"`+")
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span that stays whole in a GitHub table cell.
+
+    A pipe would end the cell (GitHub splits cells before it parses code spans, so it is escaped
+    even inside one); backticks in the text need a longer backtick fence, padded with spaces.
+    """
+    text = " ".join(text.split()).replace("|", "\\|")
+    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_tests(tests: tuple[str, ...]) -> str:
+    shown = ", ".join(md_code(t) for t in tests[:3])
     return shown + (f" (+{len(tests) - 3} more)" if len(tests) > 3 else "")
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def render_markdown(report: RunReport, gates: Gates | None = None) -> str:
     """The checklist as GitHub-flavoured Markdown, for pull requests and CI summaries."""
-    verdict, ready = verdict_line(report)
-    out = [
-        "## pytest-prodreal: launch checklist",
-        "",
-        f"**{'✅' if ready else '❌'} {verdict}**",
-        "",
-        "| | remedy | category | status | tests |",
-        "|---|---|---|---|---|",
-    ]
-    for res in report.remedy_results():
+    out = ["## pytest-prodreal: launch checklist", ""]
+    subjects = report.subject_ids()
+    views = {s: report.for_subject(s) for s in subjects}
+    for s, view in views.items():
+        verdict, ready = verdict_line(view)
+        who = f"{_md_cell(subject_label(s))}: " if report.has_subjects else ""
+        out.append(f"**{'✅' if ready else '❌'} {who}{verdict}**  ")
+    out.append("")
+    if report.has_subjects:
+        out += [
+            "| remedy | category | "
+            + " | ".join(_md_cell(subject_label(s)) for s in subjects)
+            + " |",
+            "|---|---|" + "---|" * len(subjects),
+        ]
+        results = {s: {r.remedy.id: r for r in v.remedy_results()} for s, v in views.items()}
+        for rem in report.taxonomy.remedies:
+            cells = [results[s][rem.id] for s in subjects]
+            out.append(
+                f"| `{rem.id}` | {rem.category} | "
+                + " | ".join(f"{_EMOJI[r.status]} {r.status.value}" for r in cells)
+                + " |"
+            )
+    else:
+        out += ["| | remedy | category | status | tests |", "|---|---|---|---|---|"]
+        for res in report.remedy_results():
+            out.append(
+                f"| {_EMOJI[res.status]} | `{res.remedy.id}` | {res.remedy.category} | "
+                f"{res.status.value} | {_md_tests(res.tests)} |"
+            )
+    failing = _md_failing(report, views)
+    if failing:
+        out += ["", "**Failing tests by category:**", "", *failing]
+    out += ["", "| subject | tests | " + " | ".join(TOTAL_TITLES.values()) + " |"]
+    out.append("|---|---|" + "---|" * len(TOTAL_TITLES))
+    for s, view in views.items():
+        totals = view.totals()
         out.append(
-            f"| {_EMOJI[res.status]} | `{res.remedy.id}` | {res.remedy.category} | "
-            f"{res.status.value} | {_md_tests(res)} |"
+            f"| {_md_cell(subject_label(s) if report.has_subjects else 'all')} | "
+            f"{len(view.tests)} | " + " | ".join(_fmt(totals[k]) for k in TOTAL_TITLES) + " |"
         )
-    counts = report.counts()
     out += [
         "",
-        f"{counts['verified']} verified · {counts['failing']} failing · "
-        f"{counts['declared']} declared only · {counts['missing']} missing · "
-        f"{len(report.tests)} tests · seed {_seeds(report)}",
+        f"{_counts_text(report, ' · ')} · {len(report.tests)} tests · seed {_seeds(report)}"
+        if not report.has_subjects
+        else f"{len(subjects)} subjects · {len(report.tests)} tests · seed {_seeds(report)}",
     ]
     failures = report.gate_failures(gates or Gates())
     if failures:
-        out += ["", "**Gates not met:**", ""] + [f"- {f}" for f in failures]
+        out += ["", "**Gates not met:**", ""] + [f"- {_md_cell(f)}" for f in failures]
     return "\n".join(out) + "\n"
 
 
-_CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}
-h1{font-size:1.4em} .ready{color:#17803d} .notready{color:#b42318}
-table{border-collapse:collapse;width:100%;margin:1em 0} th,td{border-bottom:1px solid #ddd;
-padding:.35em .5em;text-align:left;vertical-align:top} code{font-size:.95em}
-.verified{color:#17803d} .failing{color:#b42318;font-weight:bold} .declared{color:#9a6700}
-.missing{color:#777} .bar{display:flex;height:1em;width:20em;background:#eee}
-.bar span{display:block;height:100%} .b-verified{background:#2da44e}
-.b-failing{background:#cf222e} .b-declared{background:#d4a72c}
-details{margin:.2em 0} .fig{color:#555}
-"""
+def _md_failing(report: RunReport, views: dict[str, RunReport]) -> list[str]:
+    out = []
+    for s, view in views.items():
+        who = f"{_md_cell(subject_label(s))}: " if report.has_subjects else ""
+        for cat in view.taxonomy.categories:
+            tests = view.category_failing_tests(cat)
+            if tests:
+                out.append(f"- {who}`{cat.id}`: {_md_tests(tests)}")
+    return out
 
 
 def render_html(report: RunReport, gates: Gates | None = None) -> str:
-    """One self-contained HTML page (no network): verdict, coverage bars, remedies, evidence."""
-    verdict, ready = verdict_line(report)
-    results = {r.remedy.id: r for r in report.remedy_results()}
-    esc = html.escape
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        "<title>pytest-prodreal report</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>pytest-prodreal: launch checklist</h1>",
-        f"<p class='{'ready' if ready else 'notready'}'><strong>{esc(verdict)}</strong></p>",
-        f"<p>{len(report.tests)} tests · seed {esc(_seeds(report))}</p>",
-        "<h2>Coverage by category</h2><table><tr><th>category</th><th>remedies</th>"
-        "<th>verified</th></tr>",
-    ]
-    for cat in report.taxonomy.categories:
-        n = len(cat.remedies) or 1
-        bar = "".join(
-            f"<span class='b-{s.value}' style='width:{100 * sum(results[r.id].status is s for r in cat.remedies) / n:.1f}%'></span>"  # noqa: E501
-            for s in (Status.VERIFIED, Status.FAILING, Status.DECLARED)
-        )
-        verified = sum(results[r.id].status is Status.VERIFIED for r in cat.remedies)
-        parts.append(
-            f"<tr><td><strong>{esc(cat.id)}</strong> — {esc(cat.title)}</td>"
-            f"<td><div class='bar'>{bar}</div></td><td>{verified}/{len(cat.remedies)}</td></tr>"
-        )
-    parts.append(
-        "</table><h2>Remedies</h2><table><tr><th>remedy</th><th>status</th><th>evidence</th></tr>"
-    )
-    evidence_by_remedy: dict[str, list[str]] = {}
-    for rec in report.tests.values():
-        for ev in rec.evidence:
-            figs = ", ".join(f"{k}={v}" for k, v in sorted(ev.figures.items()))
-            evidence_by_remedy.setdefault(ev.remedy, []).append(
-                f"<details><summary>{'held' if ev.held else 'did not hold'} · "
-                f"<code>{esc(rec.nodeid)}</code> ({esc(rec.outcome)})</summary>"
-                f"<div>{esc(ev.check)}: {esc(ev.summary)}</div>"
-                f"<div class='fig'>{esc(figs)}</div></details>"
-            )
-    for rid, res in results.items():
-        ev_html = "".join(evidence_by_remedy.get(rid, [])) or (
-            _declared_html(res.declared_by) if res.declared_by else "—"
-        )
-        parts.append(
-            f"<tr><td><code>{esc(rid)}</code><br><small>{esc(res.remedy.description)}</small>"
-            f"</td><td class='{res.status.value}'>{res.status.value}</td><td>{ev_html}</td></tr>"
-        )
-    parts.append("</table>")
-    failures = report.gate_failures(gates or Gates())
-    if failures:
-        parts.append("<h2>Gates not met</h2><ul>")
-        parts += [f"<li>{esc(f)}</li>" for f in failures]
-        parts.append("</ul>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    """One self-contained HTML page (see :mod:`.html`)."""
+    from .html import render_html as _render
 
-
-def _declared_html(nodeids: Sequence[str]) -> str:
-    return "marked by " + ", ".join(f"<code>{html.escape(n)}</code>" for n in nodeids)
+    return _render(report, gates)

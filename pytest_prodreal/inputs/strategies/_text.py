@@ -406,6 +406,10 @@ def empty_like(values: Sequence[str] | None = None) -> st.SearchStrategy[str]:
     return st.sampled_from(list(values))
 
 
+#: The longest text ``long_text`` makes: 10 million characters (~40 MB as a str at worst).
+_LONG_MAX = 10_000_000
+
+
 def long_text(
     text: str | st.SearchStrategy[str] | None = None,
     *,
@@ -415,10 +419,11 @@ def long_text(
     """Very long text: ``text`` repeated to between ``min_size`` and ``max_size`` characters.
 
     The length is one drawn integer, so huge examples cost Hypothesis nothing (no health check
-    fires). Shrinks toward ``text`` repeated to exactly ``min_size`` characters.
+    fires). Sizes are at most 10,000,000 characters (``InvalidArgument`` beyond). Shrinks
+    toward ``text`` repeated to exactly ``min_size`` characters.
     """
-    lo = check_size("long_text", "min_size", min_size)
-    hi = check_size("long_text", "max_size", max_size)
+    lo = check_size("long_text", "min_size", min_size, maximum=_LONG_MAX)
+    hi = check_size("long_text", "max_size", max_size, maximum=_LONG_MAX)
     check_bounds("long_text", "min_size", lo, "max_size", hi)
     base: st.SearchStrategy[str] = text_strategy("long_text", text, _sample_texts())
 

@@ -11,12 +11,20 @@ from ...errors import InvalidArgument
 __all__ = ["check_bounds", "check_size", "text_strategy"]
 
 
-def check_size(func: str, name: str, value: object, *, minimum: int = 0) -> int:
-    """``value`` as an int >= ``minimum``, or ``InvalidArgument`` naming the argument."""
+#: The most perturbation steps a plan may have (more is a typo for a size, not a plan).
+MAX_STEPS = 1_000
+
+
+def check_size(
+    func: str, name: str, value: object, *, minimum: int = 0, maximum: int = MAX_STEPS
+) -> int:
+    """``value`` as an int in [``minimum``, ``maximum``], or ``InvalidArgument`` naming it."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidArgument(f"{func}: {name} must be an int, got {value!r}")
     if value < minimum:
         raise InvalidArgument(f"{func}: {name}={value!r} must be >= {minimum}")
+    if value > maximum:
+        raise InvalidArgument(f"{func}: {name}={value!r} is too large; pass at most {maximum:,}")
     return value
 
 

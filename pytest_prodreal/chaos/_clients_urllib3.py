@@ -1,0 +1,165 @@
+"""urllib3 under chaos, and so ``requests`` and botocore/boto3 (both send through urllib3).
+
+Patched: ``urllib3.HTTPConnectionPool._make_request``, the one call that touches the network
+(connect, send, read the head). Everything around it stays urllib3's own: ``urlopen``'s
+``Retry`` (status retries, Retry-After, back-off through ``time.sleep``, so the virtual clock),
+the error wrapping (``ProtocolError('Connection aborted.')``, ``MaxRetryError``), and requests'
+and botocore's mapping of those to their exceptions. Compare ``responses``, which patches
+``requests.adapters.HTTPAdapter.send`` and so sees requests only, and never urllib3's retries.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import urllib3
+from urllib3._collections import HTTPHeaderDict
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.response import HTTPResponse
+from urllib3.util.timeout import Timeout
+
+from ._faults import Wire
+from ._routestate import WIRE_ERRORS, Stream
+from ._transport import LIB_KEY
+
+__all__ = ["patch_urllib3"]
+
+_POOL, _CONN = "prodreal.urllib3.pool", "prodreal.urllib3.conn"
+
+
+def _wire_error(wire: Wire, request: httpx.Request, message: str) -> BaseException:
+    """What urllib3 itself raises for each network failure."""
+    pool: Any = request.extensions.get(_POOL)
+    conn: Any = request.extensions.get(_CONN)
+    url = str(request.url)
+    if wire is Wire.READ_TIMEOUT:
+        return ReadTimeoutError(pool, url, f"Read timed out. ({message})")
+    if wire is Wire.CONNECT_TIMEOUT:
+        return ConnectTimeoutError(conn, f"Connection to {request.url.host} timed out. ({message})")
+    if wire is Wire.CONNECT_REFUSED:
+        return NewConnectionError(conn, f"Failed to establish a new connection: {message}")
+    if wire is Wire.RESET:
+        return ConnectionResetError(104, "Connection reset by peer")  # urlopen wraps it
+    return ProtocolError(
+        "Connection broken: IncompleteRead(0 bytes read)", http.client.IncompleteRead(b"")
+    )
+
+
+def _timeouts(pool: HTTPConnectionPool, timeout: Any) -> dict[str, float | None]:
+    t = pool._get_timeout(timeout)
+    connect = Timeout.resolve_default_timeout(t.connect_timeout)
+    read = t.read_timeout
+    read = Timeout.resolve_default_timeout(read) if read is not None else None
+    return {"connect": connect, "read": read, "write": read, "pool": None}
+
+
+def _body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode() if isinstance(data, str) else bytes(data)
+    return b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in body)
+
+
+class _Body(io.RawIOBase):
+    """A response body read on the virtual clock; a stream fault raises mid-read."""
+
+    def __init__(self, steps: Iterator[tuple[float, bytes | BaseException]], sleep: Any) -> None:
+        self._steps, self._sleep, self._buf = steps, sleep, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf:
+            step = next(self._steps, None)
+            if step is None:
+                return 0
+            wait, item = step
+            if wait:
+                self._sleep(wait)
+            if isinstance(item, BaseException):
+                raise item
+            self._buf = item
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def _steps(response: httpx.Response) -> Iterator[tuple[float, bytes | BaseException]]:
+    stream = response.stream
+    if isinstance(stream, Stream):
+        yield from stream._steps()
+    else:
+        yield 0.0, response.content
+
+
+def patch_urllib3() -> Callable[[], None]:
+    """Patch the pool; return the undo."""
+    WIRE_ERRORS["urllib3"] = _wire_error
+    original = HTTPConnectionPool.__dict__["_make_request"]
+
+    def _make_request(
+        self: HTTPConnectionPool, conn: Any, method: str, url: str, *args: Any, **kw: Any
+    ) -> Any:
+        from ._clients import find_route
+
+        names = ("body", "headers", "retries", "timeout", "chunked", "response_conn",
+                 "preload_content", "decode_content", "enforce_content_length")  # fmt: skip
+        kw.update(zip(names, args, strict=False))
+        full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
+        request = httpx.Request(
+            method, full, headers=dict(kw.get("headers") or {}), content=_body(kw.get("body"))
+        )
+        request.extensions = {
+            "timeout": _timeouts(self, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
+            LIB_KEY: "urllib3",
+            _POOL: self,
+            _CONN: conn,
+        }
+        found = find_route(request)
+        if found is None:
+            return original(self, conn, method, url, **kw)
+        chaos, route = found
+        call, wait, exc, response = route._serve(request)
+        if wait:
+            chaos._sleep(wait)
+        response = route._finish(call, exc, response)
+        return HTTPResponse(
+            body=_Body(_steps(response), chaos._sleep),
+            headers=HTTPHeaderDict(response.headers.multi_items()),
+            status=response.status_code,
+            reason=response.reason_phrase,
+            preload_content=kw.get("preload_content", True),
+            decode_content=kw.get("decode_content", True),
+            enforce_content_length=kw.get("enforce_content_length", True),
+            request_method=method,
+            request_url=url,
+            pool=self,
+            connection=kw.get("response_conn"),
+            retries=kw.get("retries"),
+        )
+
+    HTTPConnectionPool._make_request = _make_request  # type: ignore[method-assign]
+
+    def undo() -> None:
+        if HTTPConnectionPool.__dict__.get("_make_request") is _make_request:
+            HTTPConnectionPool._make_request = original  # type: ignore[method-assign]
+
+    return undo

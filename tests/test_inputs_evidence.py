@@ -1,0 +1,103 @@
+"""Evidence means something was exercised and held (issue 9): empty bodies are declared only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+EMPTY_BODIES = """
+import pytest
+from hypothesis import given, settings, strategies as st
+
+@pytest.mark.prodreal_traffic("t.jsonl", field="q")
+def test_traffic_does_nothing(q):
+    pass
+
+@pytest.mark.prodreal_corpus
+@settings(database=None, max_examples=5)
+@given(st.integers())
+def test_corpus_does_nothing(x):
+    pass
+"""
+
+CHECKING_BODIES = """
+import pytest
+from hypothesis import given, settings, strategies as st
+
+@pytest.mark.prodreal_traffic("t.jsonl", field="q")
+def test_traffic_checks(q):
+    assert q.strip()
+
+@pytest.mark.prodreal_traffic("t.jsonl", field="q")
+def test_traffic_ignores_its_input(q):
+    assert 1 + 1 == 2  # checks something, but never looks at the recorded input
+
+@pytest.mark.prodreal_corpus
+@settings(database=None, max_examples=5)
+@given(st.integers())
+def test_corpus_checks(x):
+    assert x + 0 == x
+"""
+
+
+def _report(pytester: pytest.Pytester, *args: str) -> dict[str, Any]:
+    pytester.makefile(".jsonl", t='{"q": "hello"}\n{"q": "bye"}\n')
+    result = pytester.runpytest("--prodreal-report=json:r.json", "-p", "no:randomly", *args)
+    assert result.ret == 0, result.stdout.str()
+    data: dict[str, Any] = json.loads((pytester.path / "r.json").read_text())
+    return data
+
+
+def _status(report: dict[str, Any]) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in report["remedies"]}
+
+
+def test_empty_bodies_are_declared_only(pytester: pytest.Pytester, xdist_args: list[str]) -> None:
+    pytester.makepyfile(test_empty=EMPTY_BODIES)
+    report = _report(pytester, *xdist_args)
+    status = _status(report)
+    assert status["shadow_traffic"] == "declared"
+    assert status["failure_corpus"] == "declared"
+    assert all(not t["evidence"] for t in report["tests"])  # nothing counted, nothing recorded
+
+
+def test_bodies_that_check_their_inputs_verify(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    pytester.makepyfile(test_checking=CHECKING_BODIES)
+    report = _report(pytester, *xdist_args)
+    status = _status(report)
+    assert status["shadow_traffic"] == status["failure_corpus"] == "verified"
+    by_test = {t["nodeid"].split("::")[-1]: t["evidence"] for t in report["tests"]}
+    assert len(by_test["test_traffic_checks[t.jsonl:1]"]) == 1
+    assert by_test["test_traffic_ignores_its_input[t.jsonl:1]"] == []
+    (corpus,) = by_test["test_corpus_checks"]
+    assert corpus["figures"]["examples"] >= 1 and corpus["figures"]["saved"] == 0
+
+
+def test_a_replayed_example_counts_even_without_an_assert(pytester: pytest.Pytester) -> None:
+    # A saved example replayed through the body exercises it (it crashed once): that counts.
+    pytester.makepyfile(
+        test_replay="""
+        import pytest
+        from hypothesis import given, settings, strategies as st
+
+        def parse(n):
+            return int(str(n))
+
+        @pytest.mark.prodreal_corpus
+        @settings(database=None, max_examples=3)
+        @given(n=st.integers())
+        def test_parse(n):
+            parse(n)
+        """
+    )
+    corpus = pytester.path / "prodreal-corpus" / "test_replay" / "test_parse.jsonl"
+    corpus.parent.mkdir(parents=True)
+    corpus.write_text('{"n": 7}\n')
+    report = _report(pytester)
+    (ev,) = report["tests"][0]["evidence"]
+    assert ev["figures"]["replayed"] == 1 and ev["figures"]["examples"] == 0
+    assert _status(report)["failure_corpus"] == "verified"
