@@ -65,7 +65,7 @@ def test_merge_is_commutative(a: RunReport, b: RunReport) -> None:
     assert canon(a.merge(b)) == canon(b.merge(a))
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(report_st)
 def test_json_round_trip_and_schema(r: RunReport) -> None:
     data = r.to_json(Gates(("dependencies", "prod:all"), 2))
