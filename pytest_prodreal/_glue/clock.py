@@ -27,6 +27,8 @@ __all__ = ["prodreal_clock"]
 CLOCK_KEY = pytest.StashKey[VirtualClock]()
 _FIXTURE = "prodreal_clock"
 _MARKER = "prodreal_clock"
+# A start must leave room for time to move (a century); datetime.max is year 9999.
+_LATEST_START = datetime(9899, 12, 31, 23, 59, 59)
 
 
 _MARKER_HELP = (
@@ -61,6 +63,11 @@ def _marker_start(nodeid: str, marker: pytest.Mark) -> datetime | None:
         raise pytest.Collector.CollectError(
             f"{nodeid}: @pytest.mark.{_MARKER}(start=...) must be a datetime.datetime "
             f"(naive means UTC), got {type(start).__name__} {start!r}"
+        )
+    if start is not None and start.replace(tzinfo=None) > _LATEST_START:
+        raise pytest.Collector.CollectError(
+            f"{nodeid}: @pytest.mark.{_MARKER}(start={start.isoformat()}) is too close to "
+            f"datetime.max for time to move; use a start up to {_LATEST_START.year}-12-31"
         )
     return start
 

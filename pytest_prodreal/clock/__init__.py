@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._scheduler import Scheduler, pause
 from ._virtual import ClockError, VirtualClock, current_clock
 
 if TYPE_CHECKING:
     from ._loop import VirtualTimeEventLoop, run
 
-__all__ = ["ClockError", "VirtualClock", "VirtualTimeEventLoop", "current_clock", "run"]
+__all__ = [
+    "ClockError",
+    "Scheduler",
+    "VirtualClock",
+    "VirtualTimeEventLoop",
+    "current_clock",
+    "pause",
+    "run",
+]
 
 
 def __getattr__(name: str) -> Any:

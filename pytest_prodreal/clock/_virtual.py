@@ -37,6 +37,7 @@ from ..errors import InvalidArgument, ProdrealError
 
 if TYPE_CHECKING:  # asyncio is imported when a clock starts: the plugin loads this module early
     from ._loop import VirtualTimeEventLoop, run
+    from ._scheduler import Scheduler
 
 __all__ = ["ClockError", "VirtualClock", "VirtualTimeEventLoop", "current_clock", "run"]
 
@@ -55,10 +56,21 @@ def __getattr__(name: str) -> Any:
 # - ``_pytest.timing``: pytest's own durations (``--durations``, junit times) must stay real.
 # - ``threading``, ``queue``, ``multiprocessing``: their timed waits loop on a monotonic alias and
 #   would spin forever on a frozen clock (freezegun's own default list has them for that reason).
+# - ``trio``: its run loop asks a trio clock, not ``time``; ``_trio`` hands ``trio.run`` a virtual
+#   one (trio's MockClock reading this clock). trio's own modules keep the real ``perf_counter``
+#   that MockClock's autojump needs.
 # - freezegun itself and this module, which keep the real clocks on purpose.
 # Unlike freezegun's own ``ignore=``, this list is not matched against the call stack: every
 # caller gets the same (fake) reading, deterministic and about half the cost of each call.
-_IGNORE = ("_pytest.timing", "threading", "queue", "multiprocessing", "freezegun", __name__)
+_IGNORE = (
+    "_pytest.timing",
+    "threading",
+    "queue",
+    "multiprocessing",
+    "trio",
+    "freezegun",
+    __name__,
+)
 
 # The running clock of this process (at most one: freezegun's patches are process-wide).
 _active: VirtualClock | None = None
@@ -330,6 +342,7 @@ class VirtualClock:
         self._final: datetime | None = None  # the instant stop() left time at
         self._undo_asyncio: Callable[[], None] | None = None
         self._lock = threading.Lock()
+        self._scheduler: Scheduler | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -369,8 +382,17 @@ class VirtualClock:
             # pytest-asyncio and anyio runners) are virtual; other loops fall back to real
             # timers and virtual sleeps rather than hang (see _loop).
             from ._loop import _patch_asyncio
+            from ._trio import patch_trio
 
-            self._undo_asyncio = _patch_asyncio()
+            undo_asyncio = _patch_asyncio()
+            undo_trio = patch_trio(self)
+
+            def undo() -> None:
+                if undo_trio is not None:
+                    undo_trio()
+                undo_asyncio()
+
+            self._undo_asyncio = undo
             _active = self
         return self
 
@@ -418,7 +440,23 @@ class VirtualClock:
         :class:`ClockError` when the clock is not running.
         """
         value = _check_seconds("seconds", seconds)
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.wait(value):
+            return  # a concurrent run's wait: the scheduler lets the others run meanwhile
         self._tick(math.ceil(value * 1_000_000))
+
+    def _attach_scheduler(self, scheduler: Scheduler) -> None:
+        if self._scheduler is not None:
+            raise ClockError(
+                f"{self!r} already has a Scheduler: run one set of concurrent runs at a time"
+            )
+        if not self.active:
+            raise ClockError(f"{self!r} is not running: start the clock before a Scheduler")
+        self._scheduler = scheduler
+
+    def _detach_scheduler(self, scheduler: Scheduler) -> None:
+        if self._scheduler is scheduler:
+            self._scheduler = None
 
     def _tick(self, microseconds: int) -> None:
         # Threads may sleep at once; freezegun's ``time_to_freeze += delta`` is not atomic.
@@ -430,7 +468,13 @@ class VirtualClock:
                     "before advancing it"
                 )
             if microseconds > 0:
-                factory.tick(timedelta(microseconds=microseconds))
+                try:
+                    factory.tick(timedelta(microseconds=microseconds))
+                except OverflowError:
+                    raise ClockError(
+                        f"{self!r} cannot advance {microseconds / 1e6:g}s: virtual time would pass "
+                        "datetime.max (9999-12-31); start the clock earlier (start=...)"
+                    ) from None
 
     def _tick_to_timer(self, seconds: float) -> None:
         """Advance to the nearest microsecond of a timer ``seconds`` away (at least 1 µs).
@@ -443,11 +487,17 @@ class VirtualClock:
     def sleep(self, seconds: float) -> None:
         """What ``time.sleep`` becomes while the clock runs: advance by ``seconds``, at once.
 
-        It does not yield to other threads (a real zero sleep costs tens of microseconds, more
-        than the rest of a retry loop); Python's switch interval still lets them run. Sleepers
-        in several threads share the clock, so their sleeps add up.
+        In a thread running under a :class:`~pytest_prodreal.clock.Scheduler` (the concurrent
+        runs of ``repeat``, ``prodreal_concurrent`` and the concurrent checks) the sleep is a
+        switch point: the other runs proceed until they all wait, then the clock moves to the
+        earliest wake-up. Elsewhere it does not yield (a real zero sleep costs tens of
+        microseconds, more than the rest of a retry loop), and sleepers in several threads
+        share the clock, so their sleeps add up.
         """
         value = _check_seconds("sleep length", seconds)
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.wait(value):
+            return  # a concurrent run's wait: the scheduler lets the others run meanwhile
         self._tick(math.ceil(value * 1_000_000))
 
     async def async_sleep(self, seconds: float) -> None:

@@ -18,7 +18,12 @@ from .caching import (
     acheck_caching_policy,
     check_caching_policy,
 )
-from .determinism import LLMRequestCheck, check_llm_requests_deterministic
+from .determinism import (
+    DeterminismResult,
+    LLMRequestCheck,
+    check_determinism,
+    check_llm_requests_deterministic,
+)
 from .idempotency import (
     IdempotencyResult,
     IdempotencyScenario,
@@ -27,11 +32,12 @@ from .idempotency import (
     acheck_idempotency,
     check_idempotency,
 )
-from .runner import Mode, arepeat, repeat
+from .runner import Mode, arepeat, repeat, run_concurrently
 
 __all__ = [
     "CachingPolicyResult",
     "DependencyFailed",
+    "DeterminismResult",
     "FakeDependency",
     "IdempotencyResult",
     "IdempotencyScenario",
@@ -47,7 +53,9 @@ __all__ = [
     "acheck_idempotency",
     "arepeat",
     "check_caching_policy",
+    "check_determinism",
     "check_idempotency",
     "check_llm_requests_deterministic",
     "repeat",
+    "run_concurrently",
 ]

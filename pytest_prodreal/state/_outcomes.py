@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Literal, overload
 
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 
 __all__ = ["Outcome", "OutcomeGroup", "OutcomeKind", "Outcomes"]
 
@@ -133,8 +132,21 @@ class Outcomes(Sequence[Outcome]):
         timeout: float,
         wall_s: float,
         label: str = "",
+        peak_in_flight: int | None = None,
+        mean_in_flight: float | None = None,
+        scheduled: bool = False,
     ) -> None:
         self._outcomes = tuple(outcomes)
+        #: The most runs in flight (started, not finished) at once; 1 means they never overlapped.
+        self.peak_in_flight = (
+            peak_in_flight if peak_in_flight is not None else (1 if outcomes else 0)
+        )
+        #: The mean number of runs in flight over the runs' span.
+        self.mean_in_flight = (
+            mean_in_flight if mean_in_flight is not None else float(self.peak_in_flight)
+        )
+        #: Whether the runs went through the virtual clock's scheduler (deterministic switching).
+        self.scheduled = scheduled
         self.mode = mode
         self.concurrency = concurrency
         self.timeout = timeout
@@ -226,7 +238,17 @@ class Outcomes(Sequence[Outcome]):
             else f"{self.mode}, concurrency {self.concurrency}"
         )
         label = f"{self.label}: " if self.label else ""
-        return f"{label}{len(self)} runs ({how}, timeout {self.timeout:g}s)"
+        overlap = (
+            f", in flight peak {self.peak_in_flight} mean {self.mean_in_flight:.2g}"
+            if self.mode != "sequential"
+            else ""
+        )
+        return f"{label}{len(self)} runs ({how}, timeout {self.timeout:g}s{overlap})"
+
+    @property
+    def overlapped(self) -> bool:
+        """Whether at least two runs were ever in flight at once."""
+        return self.peak_in_flight >= 2
 
     def describe(self, normalize: Callable[[object], object] | None = None) -> str:
         """A readable view: the distinct outcomes, how often each occurred and in which runs."""
@@ -251,37 +273,11 @@ class Outcomes(Sequence[Outcome]):
         Fails — recording ``determinism`` evidence with ``held=False`` and raising
         ``AssertionError`` with :meth:`describe`'s view — when runs disagree, when any run timed
         out (a hang or deadlock), or, unless ``allow_errors``, when the runs raised (consistently
-        failing is deterministic, but rarely what a test means).
+        failing is deterministic, but rarely what a test means). Concurrent runs that never
+        overlapped record nothing and warn (``ProdrealWarning``): they proved nothing about
+        races. :func:`~pytest_prodreal.state.check_determinism` is the check form.
         """
         __tracebackhide__ = True  # pytest: show the caller's line, not this one
-        groups = self.groups(normalize)
-        problem = ""
-        if len(groups) > 1:
-            problem = "the runs disagree"
-        elif self.timeouts:
-            problem = "the runs hung (timed out): a deadlock or a call that never returns"
-        elif groups and groups[0].example.kind == "raised" and not allow_errors:
-            problem = "every run raised (pass allow_errors=True if that is the expected outcome)"
-        figures: dict[str, bool | int | float | str | None] = {
-            "runs": len(self),
-            "distinct_outcomes": len(groups),
-            "majority_count": groups[0].count if groups else 0,
-            "errors": len(self.errors),
-            "timeouts": self.timeouts,
-            "mode": self.mode,
-            "concurrency": self.concurrency,
-            "wall_s": round(self.wall_s, 6),
-        }
-        _record_if_in_test(
-            "determinism",
-            held=not problem,
-            figures=figures,
-            summary=self.header() + (f": {problem}" if problem else ": one outcome"),
-            check="assert_deterministic",
-        )
-        if problem:
-            raise AssertionError(f"not deterministic: {problem}\n{self.describe(normalize)}")
-        if not groups:
-            return None
-        key = groups[0].key
-        return key[1] if groups[0].example.kind == "returned" else None  # type: ignore[index]
+        from ._judge import judge
+
+        return judge(self, normalize, allow_errors, "assert_deterministic").value

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,9 +55,17 @@ class FakeDependency:
     from ``answer(call_no, *args, **kwargs)`` (default: ``"answer #N to (args)"``), so a value
     served twice proves it came from a cache. :meth:`fail_next` makes the next calls raise;
     :meth:`hold` keeps calls open for a while of wall time, so concurrent misses overlap.
+    ``latency`` (seconds) makes each call sleep that long with ``time.sleep``: on the virtual
+    clock that is a switch point where the other concurrent runs proceed (it widens the race
+    window at no wall cost).
     """
 
-    def __init__(self, answer: Callable[..., object] | None = None) -> None:
+    def __init__(
+        self, answer: Callable[..., object] | None = None, *, latency: float = 0.0
+    ) -> None:
+        from .._kit.validate import non_negative_number
+
+        self.latency = non_negative_number("FakeDependency", "latency", latency, unit="seconds")
         self.answer = answer or _default_answer
         self._lock = threading.Lock()
         self._failures: list[BaseException] = []
@@ -101,6 +110,8 @@ class FakeDependency:
     def __call__(self, *args: Any, **kwargs: Any) -> object:
         """Answer a call (sync)."""
         call_no, hold = self._enter(args, kwargs)
+        if self.latency > 0:
+            time.sleep(self.latency)  # virtual on the clock: the scheduler switches runs here
         if hold > 0:
             # A real wait, on purpose: a virtual clock's sleep would return at once and the
             # concurrent misses would never overlap.
@@ -110,6 +121,8 @@ class FakeDependency:
     async def acall(self, *args: Any, **kwargs: Any) -> object:
         """Answer a call (async)."""
         call_no, hold = self._enter(args, kwargs)
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         if hold > 0:
             await asyncio.get_running_loop().run_in_executor(None, threading.Event().wait, hold)
         return self._exit(call_no, args, kwargs)

@@ -15,11 +15,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..evidence import _record_if_in_test
+from ._judge import DeterminismResult
 
-__all__ = ["LLMRequestCheck", "check_llm_requests_deterministic"]
+if TYPE_CHECKING:
+    from .runner import Mode
+
+__all__ = [
+    "DeterminismResult",
+    "LLMRequestCheck",
+    "check_determinism",
+    "check_llm_requests_deterministic",
+]
 
 # Where providers put temperature and seed: OpenAI/Anthropic/Mistral (top level), Gemini
 # (generationConfig), Ollama (options), Hugging Face TGI (parameters).
@@ -259,3 +269,43 @@ def check_llm_requests_deterministic(
 
 def _short(text: str) -> str:
     return text if len(text) <= 86 else text[:85] + "…"
+
+
+def check_determinism(
+    fn: Callable[..., Any],
+    times: int = 8,
+    *,
+    mode: Mode = "threads",
+    concurrency: int | None = None,
+    timeout: float = 30.0,
+    normalize: Callable[[object], object] | None = None,
+    allow_errors: bool = False,
+    seed: int | None = None,
+    args: Sequence[object] = (),
+    kwargs: Mapping[str, object] | None = None,
+) -> DeterminismResult:
+    """Run ``fn`` ``times`` times (concurrently by default) and check every run ended the same.
+
+    The check form of ``repeat(...).assert_deterministic()``: returns a
+    :class:`DeterminismResult` (``value`` is the common value) and raises ``AssertionError``
+    leading with the distinct outcomes when runs disagree, hang or (unless ``allow_errors``)
+    raise. On the virtual clock the runs interleave at their waits (see
+    :class:`~pytest_prodreal.clock.Scheduler`); concurrent runs that never overlapped record no
+    evidence and warn. Arguments are those of :func:`~pytest_prodreal.state.repeat`.
+    """
+    __tracebackhide__ = True
+    from ._judge import judge
+    from .runner import repeat
+
+    outcomes = repeat(
+        fn,
+        times,
+        mode=mode,
+        concurrency=concurrency,
+        timeout=timeout,
+        args=args,
+        kwargs=kwargs,
+        label="check_determinism",
+        seed=seed,
+    )
+    return judge(outcomes, normalize, allow_errors, "check_determinism")

@@ -17,15 +17,19 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import itertools
 import math
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import InvalidArgument
 from ._outcomes import Outcome, Outcomes, _Real
 
-__all__ = ["Mode", "arepeat", "repeat"]
+if TYPE_CHECKING:
+    from ..clock import Scheduler
+
+__all__ = ["Mode", "arepeat", "repeat", "run_concurrently"]
 
 #: How :func:`repeat` runs the calls.
 Mode = Literal["sequential", "threads", "asyncio"]
@@ -96,21 +100,77 @@ def _call_sync(call: Callable[[], Any]) -> object:
 # threads (and sequential: one thread, no barrier)
 
 
+class _Overlap:
+    """How many runs were in flight at once: the peak, and the mean over the runs' span.
+
+    ``stamp`` reads the time base: the virtual clock under a scheduler (runs switch at their
+    virtual waits), else the real clock. The mean is time-weighted; when no time passed (runs
+    that switch at zero-length pauses) it is weighted by events instead.
+    """
+
+    def __init__(self, stamp: Callable[[], float]) -> None:
+        self.stamp = stamp
+        self.now = 0
+        self.peak = 0
+        self.steps: list[tuple[float, int]] = []  # (time, in flight after the event)
+
+    def start(self) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        self.steps.append((self.stamp(), self.now))
+
+    def end(self) -> None:
+        self.now -= 1
+        self.steps.append((self.stamp(), self.now))
+
+    def mean(self) -> float:
+        steps = self.steps
+        if len(steps) < 2:
+            return float(self.peak)
+        span = steps[-1][0] - steps[0][0]
+        if span > 0:
+            area = sum((b[0] - a[0]) * a[1] for a, b in itertools.pairwise(steps))
+            return area / span
+        busy = [n for _, n in steps[:-1] if n > 0]
+        return sum(busy) / len(busy) if busy else 0.0
+
+
+def _real_stamp() -> float:
+    return _Real.perf_counter()
+
+
 class _ThreadRun:
     """Shared state of one threaded repeat: the next run to start, results, in-flight runs."""
 
-    def __init__(self, call: Callable[[], Any], times: int, concurrency: int, barrier: bool):
+    def __init__(
+        self,
+        call: Callable[[], Any],
+        times: int,
+        concurrency: int,
+        barrier: bool,
+        scheduler: Scheduler | None = None,
+    ):
         self.call = call
+        #: When set, run ``i`` calls ``indexed[i]`` instead of ``call`` (run_concurrently).
+        self.indexed: Sequence[Callable[[], Any]] | None = None
+        self.scheduler = scheduler
+        self.overlap = _Overlap(
+            _real_stamp if scheduler is None else (lambda: scheduler.clock.elapsed)
+        )
         self.times = times
         self.lock = threading.Lock()
         self.results: list[Outcome | None] = [None] * times
         self.next_index = 0
+        #: Under a scheduler, the seeded order in which runs start (run i stays outcome i).
+        self.order: list[int] = []
         self.remaining = times
         self.done = threading.Event()
         # worker id -> (run index, start time) of the run it is in, for the watchdog
         self.in_flight: dict[int, tuple[int, float]] = {}
         self.abandoned: set[int] = set()
-        self.barrier = threading.Barrier(concurrency) if barrier and concurrency > 1 else None
+        # A scheduler aligns the start itself (in seeded order); the barrier would deadlock it.
+        use_barrier = barrier and concurrency > 1 and scheduler is None
+        self.barrier = threading.Barrier(concurrency) if use_barrier else None
         self.context = contextvars.copy_context()
         self.workers = 0
 
@@ -129,6 +189,13 @@ class _ThreadRun:
         thread.start()
 
     def _work(self, worker_id: int) -> None:
+        if self.scheduler is not None:
+            with self.scheduler.participant(worker_id):
+                self._runs(worker_id)
+        else:
+            self._runs(worker_id)
+
+    def _runs(self, worker_id: int) -> None:
         if self.barrier is not None and worker_id < self.barrier.parties:
             # Broken by the watchdog when a run hung: go on unaligned.
             with contextlib.suppress(threading.BrokenBarrierError):
@@ -143,6 +210,7 @@ class _ThreadRun:
                 if outcome is not None:
                     if worker_id in self.abandoned:
                         return  # the watchdog already reported this run as timed out
+                    self.overlap.end()
                     self.results[index] = outcome
                     self.remaining -= 1
                     if self.remaining == 0:
@@ -150,12 +218,13 @@ class _ThreadRun:
                 if self.next_index >= self.times:
                     self.in_flight.pop(worker_id, None)
                     return
-                index = self.next_index
+                index = self.order[self.next_index] if self.order else self.next_index
                 self.next_index += 1
                 start = perf()
                 self.in_flight[worker_id] = (index, start)
+                self.overlap.start()
             try:
-                value = _call_sync(call)
+                value = _call_sync(call if self.indexed is None else self.indexed[index])
             except BaseException as exc:
                 # BaseException too: pytest.fail/skip raise BaseExceptions, and in a worker
                 # thread an escaped exception would only kill the thread and look like a hang.
@@ -188,13 +257,34 @@ class _ThreadRun:
 
 
 def _run_threads(
-    call: Callable[[], Any], times: int, concurrency: int, timeout: float, barrier: bool
-) -> list[Outcome]:
-    run = _ThreadRun(call, times, concurrency, barrier)
-    for _ in range(concurrency):
-        run.start_worker()
-    run.watch(timeout)
-    return [o if o is not None else Outcome(i, "not_run") for i, o in enumerate(run.results)]
+    call: Callable[[], Any],
+    times: int,
+    concurrency: int,
+    timeout: float,
+    barrier: bool,
+    seed: int | None = None,
+    indexed: Sequence[Callable[[], Any]] | None = None,
+) -> tuple[list[Outcome], _Overlap, Scheduler | None]:
+    from ..clock import Scheduler, current_clock
+
+    clock = current_clock() if concurrency > 1 else None
+    if clock is not None and (not clock.active or clock._scheduler is not None):
+        clock = None  # nested repeat inside a scheduled run: plain threads
+    scheduler = None if clock is None else Scheduler(clock, parties=concurrency, seed=seed or 0)
+    run = _ThreadRun(call, times, concurrency, barrier, scheduler)
+    run.indexed = indexed
+    if scheduler is not None:
+        import random
+
+        # The seed picks which run starts first (the scheduler then orders the rest).
+        run.order = list(range(times))
+        random.Random(seed or 0).shuffle(run.order)
+    with scheduler if scheduler is not None else contextlib.nullcontext():
+        for _ in range(concurrency):
+            run.start_worker()
+        run.watch(timeout)
+    outcomes = [o if o is not None else Outcome(i, "not_run") for i, o in enumerate(run.results)]
+    return outcomes, run.overlap, scheduler
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +302,7 @@ class _TaskRun:
         self.timeout = timeout
         self.settled = threading.Event()
         self.last_progress = _Real.perf_counter()
+        self.overlap = _Overlap(_real_stamp)
 
     def settle(self, outcome: Outcome) -> bool:
         with self.lock:
@@ -272,9 +363,10 @@ async def _run_tasks(
     timeout: float,
     barrier: bool,
     run: _TaskRun | None = None,
-) -> list[Outcome]:
+) -> tuple[list[Outcome], _Overlap]:
     loop = asyncio.get_running_loop()
     run = run or _TaskRun(times, timeout)
+    run.overlap.stamp = loop.time  # the virtual loop's time when the loop is virtual
     semaphore = asyncio.Semaphore(concurrency)
     wave = min(concurrency, times)
     ready = asyncio.Event()
@@ -294,6 +386,7 @@ async def _run_tasks(
             with run.lock:
                 run.started[index] = start
                 run.last_progress = start
+                run.overlap.start()
             try:
                 value = call()
                 if inspect.isawaitable(value):
@@ -306,6 +399,9 @@ async def _run_tasks(
                 run.settle(Outcome(index, "raised", error=exc, duration_s=perf() - start))
             else:
                 run.settle(Outcome(index, "returned", value=value, duration_s=perf() - start))
+            finally:
+                with run.lock:
+                    run.overlap.end()
 
     wake: asyncio.Future[None] = loop.create_future()
     tasks = [loop.create_task(one(i)) for i in range(times)]
@@ -320,12 +416,12 @@ async def _run_tasks(
             if not task.done():
                 task.cancel()
         run.settled.set()
-    return run.outcomes()
+    return run.outcomes(), run.overlap
 
 
 def _run_loop_in_thread(
     call: Callable[[], Any], times: int, concurrency: int, timeout: float, barrier: bool
-) -> list[Outcome]:
+) -> tuple[list[Outcome], _Overlap]:
     run = _TaskRun(times, timeout)
     finished = threading.Event()
 
@@ -345,7 +441,7 @@ def _run_loop_in_thread(
     # so this wait ends; then give the loop a moment to wind down before abandoning it.
     run.settled.wait()
     finished.wait(min(1.0, timeout))
-    return run.outcomes()
+    return run.outcomes(), run.overlap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +459,7 @@ def repeat(
     args: Sequence[object] = (),
     kwargs: Mapping[str, object] | None = None,
     label: str = "",
+    seed: int | None = None,
 ) -> Outcomes:
     """Run ``fn(*args, **kwargs)`` ``times`` times and return every run's :class:`Outcome`.
 
@@ -379,17 +476,29 @@ def repeat(
     reported as ``timed_out`` and the runner returns; it never hangs. Exceptions are outcomes,
     not errors of ``repeat``.
 
+    On the virtual clock, threaded runs go through a :class:`~pytest_prodreal.clock.Scheduler`:
+    one run at a time, switching at virtual sleeps (``time.sleep``, chaos latency,
+    :func:`~pytest_prodreal.clock.pause`), so runs overlap at their waits as in production and
+    ``seed`` (default 0) fixes the interleaving. The result's ``peak_in_flight`` and
+    ``mean_in_flight`` say how much the runs overlapped.
+
     Raises :class:`~pytest_prodreal.InvalidArgument` for a non-callable ``fn``, a non-positive
     ``times``, ``concurrency`` or ``timeout``, or an unknown ``mode``.
     """
     _validate(fn, times, concurrency, timeout, mode, "repeat")
     call = _bind(fn, args, kwargs)
     width = 1 if mode == "sequential" else min(concurrency or times, times)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidArgument(f"repeat: seed={seed!r} must be an integer or None")
     start = _Real.perf_counter()
+    switches = 0
     if mode == "asyncio":
-        outcomes = _run_loop_in_thread(call, times, width, float(timeout), barrier)
+        outcomes, overlap = _run_loop_in_thread(call, times, width, float(timeout), barrier)
     else:
-        outcomes = _run_threads(call, times, width, float(timeout), barrier)
+        outcomes, overlap, scheduler = _run_threads(
+            call, times, width, float(timeout), barrier, seed
+        )
+        switches = scheduler.switches if scheduler is not None else 0
     return Outcomes(
         outcomes,
         mode=mode,
@@ -397,6 +506,9 @@ def repeat(
         timeout=float(timeout),
         wall_s=_Real.perf_counter() - start,
         label=label,
+        peak_in_flight=overlap.peak,
+        mean_in_flight=overlap.mean(),
+        scheduled=switches > 0,
     )
 
 
@@ -425,7 +537,7 @@ async def arepeat(
     call = _bind(fn, args, kwargs)
     width = min(concurrency or times, times)
     start = _Real.perf_counter()
-    outcomes = await _run_tasks(call, times, width, float(timeout), barrier)
+    outcomes, overlap = await _run_tasks(call, times, width, float(timeout), barrier)
     return Outcomes(
         outcomes,
         mode="sequential" if width == 1 else "asyncio",
@@ -433,4 +545,56 @@ async def arepeat(
         timeout=float(timeout),
         wall_s=_Real.perf_counter() - start,
         label=label,
+        peak_in_flight=overlap.peak,
+        mean_in_flight=overlap.mean(),
+    )
+
+
+def run_concurrently(
+    calls: Sequence[Callable[[], Any]],
+    *,
+    concurrency: int | None = None,
+    timeout: float = _DEFAULT_TIMEOUT,
+    seed: int | None = None,
+    label: str = "",
+) -> Outcomes:
+    """Run each of ``calls`` once, ``concurrency`` at a time (default: all), in threads.
+
+    The building block for load and soak runners: on the virtual clock the calls interleave
+    deterministically at their virtual waits (a :class:`~pytest_prodreal.clock.Scheduler` with
+    ``seed``); without it they are plain threads. Outcome ``i`` is that of ``calls[i]``; the
+    result carries ``peak_in_flight`` and ``mean_in_flight``. Never hangs: a call that does not
+    finish within ``timeout`` wall seconds is reported ``timed_out``.
+    """
+    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
+        raise InvalidArgument(
+            f"run_concurrently: calls must be a list of callables, got {type(calls).__name__}"
+        )
+    for position, call in enumerate(calls):
+        if not callable(call):
+            raise InvalidArgument(
+                f"run_concurrently: calls[{position}] must be callable, got "
+                f"{type(call).__name__} {call!r}"
+            )
+    if not calls:
+        raise InvalidArgument("run_concurrently: calls is empty; give at least one callable")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidArgument(f"run_concurrently: seed={seed!r} must be an integer or None")
+    _validate(calls[0], len(calls), concurrency, timeout, "threads", "run_concurrently")
+    todo = list(calls)
+    width = min(concurrency or len(todo), len(todo))
+    start = _Real.perf_counter()
+    outcomes, overlap, scheduler = _run_threads(
+        todo[0], len(todo), width, float(timeout), True, seed, indexed=todo
+    )
+    return Outcomes(
+        outcomes,
+        mode="threads" if width > 1 else "sequential",
+        concurrency=width,
+        timeout=float(timeout),
+        wall_s=_Real.perf_counter() - start,
+        label=label or "run_concurrently",
+        peak_in_flight=overlap.peak,
+        mean_in_flight=overlap.mean(),
+        scheduled=scheduler is not None and scheduler.switches > 0,
     )
