@@ -104,7 +104,8 @@ def test_ttl_expires_on_the_virtual_clock(prodreal_clock: Any) -> None:
             clock=prodreal_clock,
         )
     assert result.held, result.describe()
-    assert prodreal_clock.elapsed - start == pytest.approx(3600 + 36)  # ttl + the 1 % margin
+    # ttl + the 1 % margin, and the stampede's 0.05 s hold (virtual: the misses overlap there)
+    assert prodreal_clock.elapsed - start == pytest.approx(3600 + 36 + 0.05)
     assert sink.items[0].figures["ttl_held"] is True
 
 

@@ -25,8 +25,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._kit import CheckResult, conclude
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 from ._drive import Run, Steps, adrive, drive
 from ._outcomes import Outcome, _short
 
@@ -113,9 +113,12 @@ class FakeDependency:
         if self.latency > 0:
             time.sleep(self.latency)  # virtual on the clock: the scheduler switches runs here
         if hold > 0:
-            # A real wait, on purpose: a virtual clock's sleep would return at once and the
-            # concurrent misses would never overlap.
-            threading.Event().wait(hold)
+            if _scheduled():
+                _pause(hold)  # concurrent runs on the virtual clock overlap here, at no wall cost
+            else:
+                # A real wait, on purpose: a virtual clock's sleep would return at once and the
+                # concurrent misses would never overlap.
+                threading.Event().wait(hold)
         return self._exit(call_no, args, kwargs)
 
     async def acall(self, *args: Any, **kwargs: Any) -> object:
@@ -128,6 +131,22 @@ class FakeDependency:
         return self._exit(call_no, args, kwargs)
 
 
+def _scheduled() -> bool:
+    """Whether the calling thread is a concurrent run under the virtual clock's scheduler."""
+    from ..clock import current_clock
+
+    clock = current_clock()
+    scheduler = clock._scheduler if clock is not None else None
+    return scheduler is not None and scheduler.is_participant()
+
+
+def _pause(seconds: float) -> None:
+    """The clock's yield point (imported late: the clock package loads freezegun)."""
+    from ..clock import pause as clock_pause
+
+    clock_pause(seconds)
+
+
 @dataclass(frozen=True)
 class CachingPart:
     """One part of the policy: whether it held, its figures, and what went wrong."""
@@ -138,27 +157,33 @@ class CachingPart:
     skipped: str = ""
 
 
+def _part_lines(parts: tuple[CachingPart, ...]) -> str:
+    lines = []
+    for p in parts:
+        if p.skipped:
+            lines.append(f"{p.name}: not checked ({p.skipped})")
+        else:
+            state = "held" if not p.problems else "FAILED: " + "; ".join(p.problems)
+            lines.append(f"{p.name}: {p.dependency_calls} dependency calls, {state}")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
-class CachingPolicyResult:
-    """What :func:`check_caching_policy` found, per part."""
+class CachingPolicyResult(CheckResult):
+    """What :func:`check_caching_policy` found, per part.
 
-    parts: tuple[CachingPart, ...]
+    ``held``: every part that ran held; :meth:`explain` has one line per part.
+    """
 
-    @property
-    def held(self) -> bool:
-        """Whether every part that ran held."""
-        return not any(p.problems for p in self.parts)
+    parts: tuple[CachingPart, ...] = ()
+
+    def explain(self) -> str:
+        """The summary, then one line per part."""
+        return f"{self.summary}\n{_part_lines(self.parts)}"
 
     def describe(self) -> str:
-        """One line per part."""
-        lines = []
-        for p in self.parts:
-            if p.skipped:
-                lines.append(f"{p.name}: not checked ({p.skipped})")
-            else:
-                state = "held" if not p.problems else "FAILED: " + "; ".join(p.problems)
-                lines.append(f"{p.name}: {p.dependency_calls} dependency calls, {state}")
-        return "\n".join(lines)
+        """One line per part (the lines :meth:`explain` ends with)."""
+        return _part_lines(self.parts)
 
 
 def _norm(value: object, normalize: Callable[[object], object] | None) -> object:
@@ -188,7 +213,7 @@ def _steps(
     hold: float,
     answer: Callable[..., object] | None,
     normalize: Callable[[object], object] | None,
-) -> Steps[CachingPolicyResult]:
+) -> Steps[tuple[CachingPart, ...]]:
     parts: list[CachingPart] = []
 
     def fresh() -> tuple[FakeDependency, Callable[[Any], Any]]:
@@ -308,7 +333,7 @@ def _steps(
     if not crowd.all_ok:
         problems.append("some concurrent lookups failed: " + crowd.describe(normalize))
     parts.append(CachingPart("no_stampede", dep.call_count, tuple(problems)))
-    return CachingPolicyResult(tuple(parts))
+    return tuple(parts)
 
 
 def _advance_of(clock: object) -> Callable[[float], object] | None:
@@ -378,28 +403,33 @@ def _prepare(
     return list(keys), advance, tolerance
 
 
-def _finish(result: CachingPolicyResult) -> CachingPolicyResult:
+def _finish(parts: tuple[CachingPart, ...]) -> CachingPolicyResult:
     __tracebackhide__ = True
     figures: dict[str, bool | int | float | str | None] = {}
-    for p in result.parts:
+    for p in parts:
         figures[f"{p.name}_dependency_calls"] = None if p.skipped else p.dependency_calls
         figures[f"{p.name}_held"] = None if p.skipped else not p.problems
-    checked = [p.name for p in result.parts if not p.skipped]
-    _record_if_in_test(
+    checked = [p.name for p in parts if not p.skipped]
+    held = not any(p.problems for p in parts)
+    failed = [p.name for p in parts if p.problems]
+    summary = f"checked {', '.join(checked)}" + (f"; failed: {', '.join(failed)}" if failed else "")
+    counted = conclude(
         "caching_policy",
-        held=result.held,
+        "check_caching_policy",
+        held=held,
+        exercised=len(checked),
+        what="parts of the policy checked",
+        summary=summary,
         figures=figures,
-        summary=f"checked {', '.join(checked)}"
-        + (
-            ""
-            if result.held
-            else f"; failed: {', '.join(p.name for p in result.parts if p.problems)}"
-        ),
-        check="check_caching_policy",
+        explanation="caching policy broken:\n"
+        + _part_lines(parts)
+        + "\nfix: key the cache on every input that changes the answer, expire entries at "
+        "their TTL, never cache a failure or a fallback, and let one miss fill the entry "
+        "(single-flight)",
     )
-    if not result.held:
-        raise AssertionError("caching policy broken:\n" + result.describe())
-    return result
+    return CachingPolicyResult(
+        held=held, counted=counted, summary=summary, figures=figures, parts=parts
+    )
 
 
 def check_caching_policy(

@@ -17,8 +17,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._kit import CheckResult, conclude
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 from ._judge import DeterminismResult
 
 if TYPE_CHECKING:
@@ -113,23 +113,19 @@ def _canonical(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class LLMRequestCheck:
+class LLMRequestCheck(CheckResult):
     """What :func:`check_llm_requests_deterministic` found.
 
-    ``problems`` is empty when the check held; ``distinct_prompts`` counts, per input group, the
-    distinct request bodies (ignoring ``ignore_fields``); 1 everywhere is deterministic.
+    ``held``: every request was on the deterministic path (``problems`` is empty);
+    ``distinct_prompts`` counts, per input group, the distinct request bodies (ignoring
+    ``ignore_fields``); 1 everywhere is deterministic.
     """
 
-    requests: int
-    ignored: int
-    groups: int
+    requests: int = 0
+    ignored: int = 0
+    groups: int = 0
     distinct_prompts: Mapping[str, int] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
-
-    @property
-    def held(self) -> bool:
-        """Whether every request was on the deterministic path."""
-        return not self.problems
 
 
 def check_llm_requests_deterministic(
@@ -237,34 +233,39 @@ def check_llm_requests_deterministic(
                 f"{_short(key)}: {len(variants)} different request bodies for the same input:\n    "
                 + "\n    ".join(lines)
             )
-    result = LLMRequestCheck(
+    figures: dict[str, bool | int | float | str | None] = {
+        "requests": len(bodies),
+        "ignored": ignored,
+        "input_groups": len(groups),
+        "max_distinct_prompts": max(distinct.values(), default=0),
+        "problems": len(problems),
+    }
+    held = not problems
+    summary = f"{len(bodies)} LLM requests: " + (
+        "temperature 0, seeded, one prompt per input" if held else problems[0][:200]
+    )
+    # Seeing no LLM request is a problem above (a failure), so a holding check always saw some.
+    counted = conclude(
+        "determinism",
+        "llm_requests",
+        held=held,
+        exercised=len(bodies),
+        what="LLM requests",
+        summary=summary,
+        figures=figures,
+        explanation="outgoing LLM requests are not deterministic:\n  - " + "\n  - ".join(problems),
+    )
+    return LLMRequestCheck(
+        held=held,
+        counted=counted,
+        summary=summary,
+        figures=figures,
         requests=len(bodies),
         ignored=ignored,
         groups=len(groups),
         distinct_prompts=distinct,
         problems=tuple(problems),
     )
-    _record_if_in_test(
-        "determinism",
-        held=result.held,
-        figures={
-            "requests": len(bodies),
-            "ignored": ignored,
-            "input_groups": len(groups),
-            "max_distinct_prompts": max(distinct.values(), default=0),
-            "problems": len(problems),
-        },
-        summary=(
-            f"{len(bodies)} LLM requests: "
-            + ("temperature 0, seeded, one prompt per input" if result.held else problems[0][:200])
-        ),
-        check="llm_requests",
-    )
-    if problems:
-        raise AssertionError(
-            "outgoing LLM requests are not deterministic:\n  - " + "\n  - ".join(problems)
-        )
-    return result
 
 
 def _short(text: str) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from typing import Any
 
+from .._kit import CheckResult, conclude
 from ..errors import InvalidArgument
-from ..evidence import _record_if_in_test
 from ._drive import Run, Steps, adrive, drive
 from ._outcomes import Outcomes
 
@@ -131,27 +131,36 @@ class IdempotencyScenario:
     distinct_results: int
     problems: tuple[str, ...]
     outcomes: str = ""
+    #: The most copies in flight at once (the concurrent scenario; 1 for the others).
+    peak_in_flight: int = 1
+
+
+def _lines(scenarios: tuple[IdempotencyScenario, ...]) -> str:
+    return "\n".join(
+        f"{s.name}: {s.calls} calls with key {s.key!r} -> {s.side_effects} side effect(s), "
+        f"{s.distinct_results} distinct result(s)"
+        + ("" if not s.problems else "  PROBLEM: " + "; ".join(s.problems))
+        for s in scenarios
+    )
 
 
 @dataclass(frozen=True)
-class IdempotencyResult:
-    """What :func:`check_idempotency` found, per scenario."""
+class IdempotencyResult(CheckResult):
+    """What :func:`check_idempotency` found, per scenario.
 
-    scenarios: tuple[IdempotencyScenario, ...]
+    ``held``: every scenario gave one side effect and one result; :meth:`explain` has one line
+    per scenario.
+    """
 
-    @property
-    def held(self) -> bool:
-        """Whether every scenario gave one side effect and one result."""
-        return not any(s.problems for s in self.scenarios)
+    scenarios: tuple[IdempotencyScenario, ...] = ()
+
+    def explain(self) -> str:
+        """The summary, then one line per scenario (with its problems)."""
+        return f"{self.summary}\n{_lines(self.scenarios)}"
 
     def describe(self) -> str:
-        """One line per scenario."""
-        return "\n".join(
-            f"{s.name}: {s.calls} calls with key {s.key!r} -> {s.side_effects} side effect(s), "
-            f"{s.distinct_results} distinct result(s)"
-            + ("" if not s.problems else "  PROBLEM: " + "; ".join(s.problems))
-            for s in self.scenarios
-        )
+        """One line per scenario (the same lines :meth:`explain` ends with)."""
+        return _lines(self.scenarios)
 
 
 def _count(side_effects: Callable[[], object]) -> int:
@@ -185,6 +194,7 @@ def _judge(
         label=f"idempotency {name}",
     )
     problems = list(extra)
+    peak = max(b.peak_in_flight for b in outcomes)
     groups = merged.groups(normalize)
     if effects != 1:
         problems.append(f"{effects} side effects for one idempotency key (expected exactly 1)")
@@ -200,6 +210,7 @@ def _judge(
         distinct_results=len(groups),
         problems=tuple(problems),
         outcomes=merged.describe(normalize),
+        peak_in_flight=peak if name == "concurrent" else 1,
     )
 
 
@@ -212,7 +223,7 @@ def _steps(
     normalize: Callable[[object], object] | None,
     seed: int,
     key_prefix: str,
-) -> Steps[IdempotencyResult]:
+) -> Steps[tuple[IdempotencyScenario, ...]]:
     rng = random.Random(seed)
     scenarios: list[IdempotencyScenario] = []
     names = [*_SCENARIOS[:2], *(["lost_response"] if lose_response is not None else [])]
@@ -252,7 +263,7 @@ def _steps(
             )
         effects = _count(side_effects) - before
         scenarios.append(_judge(name, key, batches, effects, normalize, extra))
-    return IdempotencyResult(tuple(scenarios))
+    return tuple(scenarios)
 
 
 def _validate(call: object, side_effects: object, times: object, lose_response: object) -> None:
@@ -277,22 +288,40 @@ def _validate(call: object, side_effects: object, times: object, lose_response: 
         )
 
 
-def _finish(result: IdempotencyResult) -> IdempotencyResult:
+def _finish(scenarios: tuple[IdempotencyScenario, ...]) -> IdempotencyResult:
     __tracebackhide__ = True
-    figures: dict[str, bool | int | float | str | None] = {"scenarios": len(result.scenarios)}
-    for s in result.scenarios:
+    figures: dict[str, bool | int | float | str | None] = {"scenarios": len(scenarios)}
+    for s in scenarios:
         figures[f"{s.name}_side_effects"] = s.side_effects
         figures[f"{s.name}_calls"] = s.calls
-    _record_if_in_test(
+    concurrent = next((s for s in scenarios if s.name == "concurrent"), None)
+    if concurrent is not None:
+        figures["concurrent_peak_in_flight"] = concurrent.peak_in_flight
+    held = not any(s.problems for s in scenarios)
+    summary = ", ".join(f"{s.name}: {s.side_effects} effect(s)" for s in scenarios)
+    if concurrent is not None and concurrent.peak_in_flight < 2:
+        # Not a failure (the repeated and lost-response scenarios still ran), but say so: copies
+        # that never overlapped could not race.
+        summary += (
+            " (the concurrent copies never overlapped: give the call a wait, such as chaos "
+            "latency, and run on the virtual clock)"
+        )
+    counted = conclude(
         "idempotency",
-        held=result.held,
+        "check_idempotency",
+        held=held,
+        exercised=sum(s.calls for s in scenarios),
+        what="calls",
+        summary=summary,
         figures=figures,
-        summary=", ".join(f"{s.name}: {s.side_effects} effect(s)" for s in result.scenarios),
-        check="check_idempotency",
+        explanation="not idempotent:\n"
+        + _lines(scenarios)
+        + "\nfix: store the key with its result atomically before the side effect (a unique "
+        "constraint or a lock around check-and-set), and replay the stored result for a repeat",
     )
-    if not result.held:
-        raise AssertionError("not idempotent:\n" + result.describe())
-    return result
+    return IdempotencyResult(
+        held=held, counted=counted, summary=summary, figures=figures, scenarios=scenarios
+    )
 
 
 def check_idempotency(
