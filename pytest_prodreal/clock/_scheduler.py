@@ -120,11 +120,18 @@ class Scheduler:
         self._progress = 0  # bumped on every dispatch, enter and leave
         self.switches = 0
         self.forced = 0
+        self._closed = threading.Event()
+        self._watchdog: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def __enter__(self) -> Scheduler:
         self.clock._attach_scheduler(self)
+        self._closed.clear()
+        self._watchdog = threading.Thread(
+            target=self._watch, name="prodreal-scheduler-watchdog", daemon=True
+        )
+        self._watchdog.start()
         return self
 
     def __exit__(
@@ -134,6 +141,7 @@ class Scheduler:
         tb: TracebackType | None,
     ) -> None:
         self.clock._detach_scheduler(self)
+        self._closed.set()
         with self._lock:  # release anyone still waiting (an abandoned run): never strand a thread
             for member in self._members.values():
                 member.event.set()
@@ -148,12 +156,19 @@ class Scheduler:
         """
         member = _Member(self._start_order[index % self.parties])
         with self._lock:
-            self._members[member.ident] = member
-            self._joined += 1
-            self._progress += 1
-            self._push(member, self._now_us(), float(member.order))
-            if self._joined >= self.parties and not self._running:
-                self._dispatch_locked()
+            if self._closed.is_set():
+                closed = True  # a late thread of an abandoned set of runs: run unscheduled
+            else:
+                closed = False
+                self._members[member.ident] = member
+                self._joined += 1
+                self._progress += 1
+                self._push(member, self._now_us(), float(member.order))
+                if self._joined >= self.parties and not self._running:
+                    self._dispatch_locked()
+        if closed:
+            yield
+            return
         self._wait_turn(member)
         try:
             yield
@@ -226,18 +241,23 @@ class Scheduler:
             return
 
     def _wait_turn(self, member: _Member) -> None:
-        """Block until dispatched; force a dispatch when every running participant is stuck."""
-        stall = self.stall_s
+        """Block until dispatched (or the scheduler closes)."""
+        member.event.wait()
+
+    def _watch(self) -> None:
+        """The watchdog thread: force a dispatch when every running participant is stuck.
+
+        One thread polls every ``stall_s`` (the waiting participants block without timeouts, so
+        a thousand of them cost nothing while they wait). When, across a whole stall, nothing
+        was dispatched and no running participant's CPU time moved (each is blocked for real:
+        on a lock a sleeper holds, an ``Event.wait``, real I/O), the next sleeper is released.
+        """
         samples: dict[int, float | None] = {}
         seen = -1
-        while not member.event.wait(stall):
+        while not self._closed.wait(self.stall_s):
             with self._lock:
-                if member.ident not in self._members:
-                    return  # the scheduler closed
                 if self._joined < self.parties or not self._heap:
-                    continue
-                head = self._heap[0][3]
-                if head != member.ident:
+                    seen = -1
                     continue
                 current = {i: m.cpu() for i in self._running if (m := self._members.get(i))}
                 if current and (seen != self._progress or samples != current):
@@ -247,6 +267,7 @@ class Scheduler:
                 # Every running participant is blocked for real (its CPU time stood still for a
                 # whole stall), or none runs: let the next sleeper run rather than hang.
                 self._dispatch_locked(forced=True)
+                seen = -1
 
 
 def pause(seconds: float = 0.0) -> None:
