@@ -198,3 +198,23 @@ def test_scheduler_rejects_bad_arguments() -> None:
                 Scheduler(clock, **kwargs)  # type: ignore[arg-type]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+
+
+def test_a_run_waiting_for_real_on_another_runs_signal_never_hangs() -> None:
+    signal = threading.Event()
+
+    def waiter() -> str:
+        assert signal.wait(10)  # a real wait: the scheduler sees no CPU progress and moves on
+        return "woke"
+
+    def setter() -> str:
+        time.sleep(5)  # virtual
+        signal.set()
+        return "set"
+
+    began = time.perf_counter()
+    with VirtualClock() as clock:
+        outcomes = run_concurrently([waiter, setter], seed=1)
+    assert [o.value for o in outcomes] == ["woke", "set"]
+    assert clock.elapsed == 5.0
+    assert time.perf_counter() - began < 5  # the waiter's 10 s timeout never ran out
