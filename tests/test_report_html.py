@@ -1,6 +1,7 @@
 """The HTML report as a user sees it: rendered in headless Chromium (Debian's package).
 
-Set ``PRODREAL_SCREENSHOT=1`` to save the page as ``docs/img/report.png`` (the README shows it).
+A synthetic report with every chart; the example suite's real report (and the README's
+screenshot, ``docs/img/report.png``) is tested in ``tests/test_browser_examples.py``.
 """
 
 from __future__ import annotations
@@ -141,10 +142,6 @@ def test_html_report_in_a_real_browser(tmp_path: Path) -> None:
                 "JSON.parse(document.getElementById('prodreal-data').textContent)"
             )
             assert embedded == json.loads(render_json(report, gates))
-            if os.environ.get("PRODREAL_SCREENSHOT"):
-                shot = Path(__file__).parent.parent / "docs" / "img" / "report.png"
-                shot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(shot), full_page=False)
             page.emulate_media(media="print")
             assert page.locator(".card").first.is_visible()
         finally:

@@ -33,6 +33,12 @@ def add_hooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
     pluginmanager.add_hookspecs(hookspecs)
     register_parts(pluginmanager)
+    # Before any conftest, so it runs after their collection hooks and before pytest's ``-k``
+    # deselection: ids of ``prodreal`` marks those hooks add become keywords (issue 14).
+    from .markers import HookMarkKeywords
+
+    if not pluginmanager.has_plugin("prodreal-keywords"):
+        pluginmanager.register(HookMarkKeywords(), "prodreal-keywords")
 
 
 def configure(config: pytest.Config) -> None:

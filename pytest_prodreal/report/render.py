@@ -57,7 +57,11 @@ def evidence_text(ev: Evidence) -> str:
     """``check: summary``, without repeating a check name the summary already leads with."""
     summary = ev.summary.strip()
     check = ev.check.strip()
-    if not check or summary == check or summary.startswith(f"{check}:"):
+    # Checks often lead their summary with their own name ("invariant: 0 of 160 ..."), in any
+    # case: printing the name again would read "invariant: invariant: ...".
+    lead = summary.casefold()
+    name = check.casefold()
+    if not check or lead == name or lead.startswith((f"{name}:", f"{name} :")):
         return summary or check
     return f"{check}: {summary}" if summary else check
 
@@ -189,6 +193,17 @@ def _term_subjects(report: RunReport, limit: int | None) -> list[Line]:
         view = views[s]
         label = subject_label(s)
         lines.append((f"{label}: {_counts_text(view)} · {len(view.tests)} tests", {"bold": True}))
+        for cat in view.taxonomy.categories:
+            failing = view.category_failing_tests(cat)
+            if failing:
+                n = len(failing)
+                lines.append(
+                    (
+                        f"  {n} failing test{'s' * (n != 1)} marked {cat.id}: "
+                        f"{_tests_text(failing, limit)}",
+                        _COLOUR[Status.FAILING],
+                    )
+                )
         for res in results[s].values():
             if res.status is Status.FAILING:
                 tests = _tests_text(res.failing_by, limit)
