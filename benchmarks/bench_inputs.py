@@ -65,6 +65,28 @@ def examples_per_s() -> dict[str, object]:
     }
 
 
+def _readable_examples() -> bool:
+    """Whether a failing ``messy_text`` example reports the text and its steps (issue 14).
+
+    The ratio is quoted with them on: this runs one failing test and reads its report.
+    """
+    from hypothesis import given, settings
+
+    from pytest_prodreal import strategies as ps
+
+    @settings(database=None, derandomize=True)
+    @given(text=ps.messy_text("What is the capital of France?"))
+    def failing(text: str) -> None:
+        assert "capital" in text
+
+    try:
+        failing()
+    except AssertionError as exc:
+        report = "\n".join(getattr(exc, "__notes__", ()))
+        return "messy_text: 'What is the capital" in report and "build((" not in report
+    return False
+
+
 def ratio_to_st_text() -> dict[str, object]:
     messy, text, _ = _rounds()
     return {
@@ -72,6 +94,7 @@ def ratio_to_st_text() -> dict[str, object]:
         "unit": "x st.text() time per example",
         "goal": "<= 1.5",
         "st_text_examples_per_s": round(1 / statistics.median(text)),
+        "readable_examples": _readable_examples(),
     }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 
-from pytest_prodreal.errors import InvalidArgument
+from pytest_prodreal.errors import InvalidArgument, ProdrealWarning
 from pytest_prodreal.evidence import collecting_evidence
 from pytest_prodreal.inputs import check_canary, check_directional, check_invariant
 
@@ -203,3 +204,34 @@ def test_old_check_names_are_deprecated_aliases(old: str, new: str, call: Any) -
     with pytest.warns(DeprecationWarning, match=f"{old} is deprecated; use {new}"):
         result = call(getattr(inputs, old))
     assert result.held and result == call(getattr(pytest_prodreal, new))
+
+
+def test_on_error_raise_records_failing_evidence_and_names_the_replica() -> None:
+    with collecting_evidence() as sink, pytest.raises(ValueError) as info:
+        check_canary(str.lower, _boom, ["a", "b"], on_error="raise")
+    (ev,) = sink.drain()
+    assert (ev.remedy, ev.held, ev.figures["candidate_errors"]) == ("canary", False, 1)
+    assert "the candidate raised ValueError: cannot parse 'a' on input 1" in ev.summary
+    notes = getattr(info.value, "__notes__", None)
+    if sys.version_info >= (3, 11):
+        assert notes and "check_canary: the candidate raised ValueError" in notes[0]
+
+
+def test_inputs_results_are_check_kit_results() -> None:
+    from pytest_prodreal._kit import CheckResult
+
+    with collecting_evidence():
+        canary = check_canary(str.lower, str.lower, ["A", "b"])
+        invariant = check_invariant(str.lower, ["a b"], perturb="case", n=3)
+    for result in (canary, invariant):
+        assert isinstance(result, CheckResult)
+        assert result.held and result.counted and bool(result)
+        assert result.summary and result.explanation == ""
+    assert canary.figures["inputs"] == 2 and canary.figures["disagreements"] == 0
+    assert invariant.figures["perturbed"] == 3
+    assert canary.explain().startswith("canary: baseline and candidate disagreed on 0 of 2")
+    assert invariant.explain().startswith("invariant: 0 of 3 perturbed inputs")
+
+    with collecting_evidence(), pytest.warns(ProdrealWarning, match="0 input"):
+        empty = check_canary(str, str, [])
+    assert not empty.held and not empty.counted

@@ -75,6 +75,7 @@ def test_bodies_that_check_their_inputs_verify(
     assert by_test["test_traffic_ignores_its_input[t.jsonl:1]"] == []
     (corpus,) = by_test["test_corpus_checks"]
     assert corpus["figures"]["examples"] >= 1 and corpus["figures"]["saved"] == 0
+    assert corpus["summary"].startswith(f"ran {corpus['figures']['examples']} Hypothesis example")
 
 
 def test_a_replayed_example_counts_even_without_an_assert(pytester: pytest.Pytester) -> None:
@@ -101,3 +102,59 @@ def test_a_replayed_example_counts_even_without_an_assert(pytester: pytest.Pytes
     (ev,) = report["tests"][0]["evidence"]
     assert ev["figures"]["replayed"] == 1 and ev["figures"]["examples"] == 0
     assert _status(report)["failure_corpus"] == "verified"
+
+
+def test_required_empty_bodies_fail_the_gate_as_declared_only(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    # The issue's file, with the explicit prodreal("failure_corpus") declaration the example
+    # suite carries: a declaration is never evidence.
+    pytester.makepyfile(
+        test_empty=EMPTY_BODIES
+        + """
+
+@pytest.mark.prodreal("failure_corpus")
+@pytest.mark.prodreal_corpus(name="shared")
+@settings(database=None, max_examples=5)
+@given(st.text())
+def test_declared_corpus_does_nothing(text):
+    text.strip()
+"""
+    )
+    pytester.makefile(".jsonl", t='{"q": "hello"}\n{"q": "bye"}\n')
+    result = pytester.runpytest(
+        "--prodreal-require=shadow_traffic,failure_corpus",
+        "--prodreal-report=json:r.json",
+        "-p",
+        "no:randomly",
+        *xdist_args,
+    )
+    result.assert_outcomes(passed=4)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        [
+            "*gate failed: required remedy 'shadow_traffic' is not verified: declared only*",
+            "*gate failed: required remedy 'failure_corpus' is not verified: declared only*",
+        ]
+    )
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert _status(report)["failure_corpus"] == "declared"
+    # "replayed 0 saved failing example(s) first; saved 0 new" is never evidence.
+    assert all(not t["evidence"] for t in report["tests"]), report["tests"]
+
+
+def test_a_traffic_file_without_rows_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    # Replaying traffic is the evidence, so a replay of nothing cannot pass quietly.
+    pytester.makepyfile(
+        test_none="""
+        import pytest
+
+        @pytest.mark.prodreal_traffic("t.jsonl", field="q")
+        def test_traffic(q):
+            assert q
+        """
+    )
+    pytester.makefile(".jsonl", t="\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*prodreal_traffic: *t.jsonl holds no rows*"])

@@ -406,10 +406,7 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
                 "failure_corpus",
                 held=True,
                 check="prodreal_corpus",
-                summary=(
-                    f"replayed {len(entries)} saved failing example(s) first, ran {checked} "
-                    f"checked example(s); saved {saved} new"
-                ),
+                summary=_corpus_summary(len(entries), checked, saved),
                 figures={
                     "replayed": len(entries),
                     "examples": checked,
@@ -418,6 +415,16 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
                 },
             )
     return outcome
+
+
+def _corpus_summary(replayed: int, checked: int, saved: int) -> str:
+    """What the corpus exercised, the non-zero counts first (a zero alone never gets here)."""
+    parts = [
+        (replayed, f"replayed {replayed} saved failing example(s) first"),
+        (checked, f"ran {checked} Hypothesis example(s) through a body that checks them"),
+        (saved, f"saved {saved} new failing example(s)"),
+    ]
+    return "; ".join(text for count, text in sorted(parts, key=lambda p: p[0] == 0))
 
 
 #: The inputs part: markers validated in ``pytest_generate_tests`` (they parametrize); the

@@ -22,13 +22,19 @@ ApplyFn = Callable[[str, int, int], str]
 _WORD = re.compile(r"\S+")
 
 
+#: Character-level steps look for their spot in the first this-many characters. A step after a
+#: ``long`` one would otherwise scan up to 100,000 characters in Python (about 10 ms, a tenth
+#: of ``messy_text``'s time per example); a typo in the first 4,096 is as telling.
+_SCAN = 4096
+
+
 def _letters(text: str) -> list[int]:
-    return [i for i, c in enumerate(text) if c.isalnum()]
+    return [i for i, c in enumerate(text[:_SCAN]) if c.isalnum()]
 
 
 def _gaps(text: str) -> list[int]:
     """Indexes of spaces (word gaps); the end of the text if there are none."""
-    gaps = [i for i, c in enumerate(text) if c == " "]
+    gaps = [i for i, c in enumerate(text[:_SCAN]) if c == " "]
     return gaps or [len(text)]
 
 
@@ -166,6 +172,10 @@ def _case(text: str, pos: int, choice: int) -> str:
     if variant == 3:
         return text.title()
     if variant == 4:
+        if text.isascii():  # the same result, without a Python loop per character
+            chars = list(text.lower())
+            chars[1::2] = text.upper()[1::2]
+            return "".join(chars)
         return "".join(c.upper() if i % 2 else c.lower() for i, c in enumerate(text))
     words = list(_WORD.finditer(text))
     if not words:
@@ -180,7 +190,7 @@ def _whitespace(text: str, pos: int, choice: int) -> str:
         return text + "\n"
     if variant == 2:
         return f"  {text} "
-    gaps = [i for i, c in enumerate(text) if c == " "]
+    gaps = [i for i, c in enumerate(text[:_SCAN]) if c == " "]
     if not gaps:
         return text + " "  # a trailing space is the whitespace noise one-word inputs get
     at = gaps[pos % len(gaps)]
@@ -192,7 +202,7 @@ def _whitespace(text: str, pos: int, choice: int) -> str:
 
 
 def _homoglyph(text: str, pos: int, choice: int) -> str:
-    spots = [i for i, c in enumerate(text) if c in _data.HOMOGLYPHS]
+    spots = [i for i, c in enumerate(text[:_SCAN]) if c in _data.HOMOGLYPHS]
     if not spots:
         return text
     i = spots[pos % len(spots)]
@@ -211,7 +221,7 @@ def _zero_width(text: str, pos: int, choice: int) -> str:
 
 
 def _combining(text: str, pos: int, choice: int) -> str:
-    spots = [i for i, c in enumerate(text) if c.isalpha()]
+    spots = [i for i, c in enumerate(text[:_SCAN]) if c.isalpha()]
     if not spots:
         return text
     i = spots[pos % len(spots)] + 1
@@ -252,7 +262,7 @@ def _repeat(text: str, pos: int, choice: int) -> str:
     if variant == 2 or not text:
         return f"{text} {text}" if text else text
     if variant == 1:
-        spots = [i for i, c in enumerate(text) if c.isalpha() or c in "!?."]
+        spots = [i for i, c in enumerate(text[:_SCAN]) if c.isalpha() or c in "!?."]
         if not spots:
             return text
         i = spots[pos % len(spots)]

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .._kit import conclude
+from .._kit import CheckResult, conclude, record_if_in_test
+from .._kit import validate as _v
 from ..errors import InvalidArgument
+from ..evidence import FigureValue
 
 __all__ = ["CanaryResult", "Disagreement", "assert_canary", "check_canary"]
 
@@ -36,13 +38,17 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
-class CanaryResult:
-    """What the canary comparison saw."""
+class CanaryResult(CheckResult):
+    """What the canary comparison saw (a :class:`~pytest_prodreal._kit.CheckResult`).
 
-    total: int
-    disagreements: int
-    max_rate: float
-    examples: tuple[Disagreement, ...]
+    ``held`` is false when nothing was compared (a canary of nothing proves nothing) and
+    ``counted`` says whether ``canary`` evidence was recorded.
+    """
+
+    total: int = 0
+    disagreements: int = 0
+    max_rate: float = 0.0
+    examples: tuple[Disagreement, ...] = ()
     baseline_errors: int = 0
     candidate_errors: int = 0
 
@@ -51,21 +57,35 @@ class CanaryResult:
         """Disagreements per input (0.0 when nothing ran)."""
         return self.disagreements / self.total if self.total else 0.0
 
-    @property
-    def held(self) -> bool:
-        """Whether the disagreement rate stayed within ``max_rate``."""
-        return self.total > 0 and self.rate <= self.max_rate
-
     def explain(self) -> str:
         """A readable, multi-line account (used as the ``AssertionError`` message)."""
-        if not self.total:
-            return "canary: no inputs were compared (pass at least one input)"
-        head = (
-            f"canary: baseline and candidate disagreed on {self.disagreements} of {self.total} "
-            f"inputs ({self.rate:.1%}); the limit is {self.max_rate:.1%} "
-            f"(errors: baseline {self.baseline_errors}, candidate {self.candidate_errors})"
+        return _account(
+            self.total,
+            self.disagreements,
+            self.max_rate,
+            self.examples,
+            self.baseline_errors,
+            self.candidate_errors,
         )
-        return "\n".join([head, *(f"  - {d.describe()}" for d in self.examples)])
+
+
+def _account(
+    total: int,
+    disagreements: int,
+    max_rate: float,
+    examples: tuple[Disagreement, ...],
+    base_err: int,
+    cand_err: int,
+) -> str:
+    if not total:
+        return "canary: no inputs were compared (pass at least one input)"
+    rate = disagreements / total
+    head = (
+        f"canary: baseline and candidate disagreed on {disagreements} of {total} "
+        f"inputs ({rate:.1%}); the limit is {max_rate:.1%} "
+        f"(errors: baseline {base_err}, candidate {cand_err})"
+    )
+    return "\n".join([head, *(f"  - {d.describe()}" for d in examples)])
 
 
 def _outcome(fn: Callable[[Any], Any], value: Any) -> tuple[bool, Any]:
@@ -93,15 +113,16 @@ def check_canary(
     Answers are compared with ``equivalent``. An exception on either side is never agreement
     (two replicas that both crash do not agree, they both fail): with ``on_error="disagree"``
     (the default) it counts as a disagreement, shown with the exception; with
-    ``on_error="raise"`` the first exception propagates at once. Records ``canary`` evidence
+    ``on_error="raise"`` the first exception propagates at once (failing ``canary`` evidence is
+    recorded, and on Python 3.11+ a note on the exception names the replica and the input), so
+    the test errors on it. Returns a :class:`CanaryResult`. Records ``canary`` evidence
     (inputs, disagreements, rate, errors). Holds when the rate is at most ``max_rate``;
     otherwise raises ``AssertionError`` listing the rate and the first ``max_examples``
     disagreements.
     """
     __tracebackhide__ = True
     for name, fn in (("baseline", baseline), ("candidate", candidate), ("equivalent", equivalent)):
-        if not callable(fn):
-            raise InvalidArgument(f"check_canary: {name} must be callable, got {fn!r}")
+        _v.callable_arg("check_canary", name, fn)
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
         raise InvalidArgument(f"check_canary: inputs must be an iterable, got {inputs!r:.60}")
     if not isinstance(max_rate, (int, float)) or not 0 <= max_rate <= 1:
@@ -125,9 +146,9 @@ def check_canary(
         base_err += not b_ok
         cand_err += not c_ok
         if on_error == "raise":
-            for ok, err in ((b_ok, b), (c_ok, c)):
+            for side, ok, err in (("baseline", b_ok, b), ("candidate", c_ok, c)):
                 if not ok:
-                    raise err
+                    _raise_error(side, value, err, total)
         same = b_ok and c_ok and bool(equivalent(b, c))
         if same:
             continue
@@ -136,26 +157,58 @@ def check_canary(
             shown_b = b if b_ok else f"<raised {type(b).__name__}: {b}>"
             shown_c = c if c_ok else f"<raised {type(c).__name__}: {c}>"
             examples.append(Disagreement(value, shown_b, shown_c))
-    result = CanaryResult(total, disagreements, max_rate, tuple(examples), base_err, cand_err)
-    conclude(
+    account = _account(total, disagreements, max_rate, tuple(examples), base_err, cand_err)
+    rate = disagreements / total if total else 0.0
+    held = total > 0 and rate <= max_rate
+    figures: dict[str, FigureValue] = {
+        "inputs": total,
+        "disagreements": disagreements,
+        "rate": round(rate, 6),
+        "max_rate": max_rate,
+        "baseline_errors": base_err,
+        "candidate_errors": cand_err,
+    }
+    summary = account.splitlines()[0].removeprefix("canary: ")
+    counted = conclude(
         "canary",
         "canary",
-        held=result.held or total == 0,
+        held=held or total == 0,  # nothing compared: a warning and no evidence, not a failure
         exercised=total,
         what="input(s) compared",
-        summary=result.explain().splitlines()[0].removeprefix("canary: "),
-        explanation=result.explain().removeprefix("canary: "),
+        summary=summary,
+        explanation=account.removeprefix("canary: "),
         nothing_hint="pass at least one input",
-        figures={
-            "inputs": total,
-            "disagreements": disagreements,
-            "rate": round(result.rate, 6),
-            "max_rate": max_rate,
-            "baseline_errors": base_err,
-            "candidate_errors": cand_err,
-        },
+        figures=figures,
     )
-    return result
+    return CanaryResult(
+        held=held,
+        counted=counted,
+        summary=summary,
+        figures=figures,
+        explanation="" if held else account.removeprefix("canary: "),
+        total=total,
+        disagreements=disagreements,
+        max_rate=max_rate,
+        examples=tuple(examples),
+        baseline_errors=base_err,
+        candidate_errors=cand_err,
+    )
+
+
+def _raise_error(side: str, value: Any, error: BaseException, index: int) -> None:
+    """``on_error="raise"``: record failing evidence, then let the replica's exception out."""
+    __tracebackhide__ = True
+    what = f"the {side} raised {type(error).__name__}: {error} on input {index} ({value!r:.120})"
+    record_if_in_test(
+        "canary",
+        held=False,
+        check="canary",
+        summary=f"{what}; on_error='raise' stops at the first exception",
+        figures={"inputs": index, f"{side}_errors": 1},
+    )
+    if hasattr(error, "add_note"):  # Python 3.11+: say where it came from, keep the type
+        error.add_note(f"check_canary: {what} (on_error='raise')")
+    raise error
 
 
 def assert_canary(*args: Any, **kwargs: Any) -> CanaryResult:

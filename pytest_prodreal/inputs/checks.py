@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .._kit import conclude
+from .._kit import CheckResult, conclude
 from ..errors import InvalidArgument
+from ..evidence import FigureValue
 from .perturbations import KindsArg, Perturber, Step
 
 __all__ = [
@@ -50,35 +51,39 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
-class BehaviourResult:
-    """What an invariance or directional check saw."""
+class BehaviourResult(CheckResult):
+    """What an invariance or directional check saw (a :class:`~pytest_prodreal._kit.CheckResult`).
 
-    check: str
-    total: int
-    failures: int
-    max_rate: float
-    examples: tuple[Counterexample, ...]
+    ``check`` is ``"invariant"`` or ``"directional"``; ``held`` is false when nothing was
+    checked, and ``counted`` says whether evidence was recorded.
+    """
+
+    check: str = ""
+    total: int = 0
+    failures: int = 0
+    max_rate: float = 0.0
+    examples: tuple[Counterexample, ...] = ()
 
     @property
     def rate(self) -> float:
         """Failures per perturbed input (0.0 when nothing ran)."""
         return self.failures / self.total if self.total else 0.0
 
-    @property
-    def held(self) -> bool:
-        """Whether the failure rate stayed within ``max_rate``."""
-        return self.total > 0 and self.rate <= self.max_rate
-
     def explain(self) -> str:
         """A readable, multi-line account (used as the ``AssertionError`` message)."""
-        head = (
-            f"{self.check}: {self.failures} of {self.total} perturbed inputs "
-            f"({self.rate:.1%}) broke the expectation; the limit is {self.max_rate:.1%}"
-        )
-        if not self.total:
-            head = f"{self.check}: no inputs were checked (pass at least one input)"
-        lines = [head, *(f"  - {e.describe()}" for e in self.examples)]
-        return "\n".join(lines)
+        return _account(self.check, self.total, self.failures, self.max_rate, self.examples)
+
+
+def _account(
+    check: str, total: int, failures: int, max_rate: float, examples: tuple[Counterexample, ...]
+) -> str:
+    if not total:
+        return f"{check}: no inputs were checked (pass at least one input)"
+    head = (
+        f"{check}: {failures} of {total} perturbed inputs "
+        f"({failures / total:.1%}) broke the expectation; the limit is {max_rate:.1%}"
+    )
+    return "\n".join([head, *(f"  - {e.describe()}" for e in examples)])
 
 
 class _Outcome:
@@ -188,29 +193,43 @@ def _run(
                     after = _call(fn, variant)
                 steps = tuple(perturber.describe(plan)) if perturber else ()
                 examples.append(Counterexample(text, variant, before, after.shown(), steps))
-    result = BehaviourResult(
-        func.removeprefix("check_"), total, failures, max_rate, tuple(examples)
-    )
-    prefix = f"{result.check}: "
-    conclude(
+    check = func.removeprefix("check_")
+    account = _account(check, total, failures, max_rate, tuple(examples))
+    rate = failures / total if total else 0.0
+    held = total > 0 and rate <= max_rate
+    prefix = f"{check}: "
+    summary = account.splitlines()[0].removeprefix(prefix)
+    figures: dict[str, FigureValue] = {
+        "inputs": len(items),
+        "perturbed": total,
+        "failures": failures,
+        "rate": round(rate, 6),
+        "max_rate": max_rate,
+    }
+    counted = conclude(
         remedy,
-        result.check,
-        held=result.held or total == 0,
+        check,
+        held=held or total == 0,  # nothing checked: a warning and no evidence, not a failure
         exercised=total,
         what="perturbed input(s) checked",
-        summary=result.explain().splitlines()[0].removeprefix(prefix),
-        explanation=result.explain().removeprefix(prefix),
+        summary=summary,
+        explanation=account.removeprefix(prefix),
         nothing_hint="pass at least one input",
         stacklevel=4,
-        figures={
-            "inputs": len(items),
-            "perturbed": total,
-            "failures": failures,
-            "rate": round(result.rate, 6),
-            "max_rate": max_rate,
-        },
+        figures=figures,
     )
-    return result
+    return BehaviourResult(
+        held=held,
+        counted=counted,
+        summary=summary,
+        figures=figures,
+        explanation="" if held else account.removeprefix(prefix),
+        check=check,
+        total=total,
+        failures=failures,
+        max_rate=max_rate,
+        examples=tuple(examples),
+    )
 
 
 def check_invariant(

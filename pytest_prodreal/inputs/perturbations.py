@@ -286,12 +286,56 @@ class Perturber:
         """Readable names of a plan's steps, e.g. ``['typo_delete', 'case']``."""
         return [self.kind_of(s).name for s in steps]
 
+    def explain(self, text: str, steps: Sequence[Step]) -> list[str]:
+        """One readable line per step of a plan applied to ``text``.
+
+        Each line names the kind and shows what changed where, e.g.
+        ``typo_substitute at 2: 'a' -> 's'`` (``unchanged`` when the step found nothing to do).
+        """
+        lines: list[str] = []
+        for step in steps:
+            after = self.kind_of(step).apply(text, step[1], step[2])
+            lines.append(f"{self.kind_of(step).name} {_change(text, after)}")
+            text = after
+        return lines
+
     def random_plan(self, rng: random.Random, count: int = 1) -> list[Step]:
         """A plan of ``count`` steps drawn from ``rng`` (for use outside Hypothesis)."""
         return [
             (rng.randrange(self.tickets), rng.randrange(STEP_RANGE), rng.randrange(STEP_RANGE))
             for _ in range(count)
         ]
+
+
+def _change(before: str, after: str, limit: int = 60) -> str:
+    """Where and how ``after`` differs from ``before``: ``at 2: 'a' -> 's'``."""
+    if before == after:
+        return "(unchanged: nothing to apply it to)"
+    start = 0
+    end = min(len(before), len(after))
+    while start < end and before[start] == after[start]:
+        start += 1
+    tail = 0
+    while tail < end - start and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    # Widen to whole words (up to 20 characters each way): "'capital' -> 'cptl'" reads
+    # better than "'apita' -> 'pt'".
+    for _ in range(20):
+        if start == 0 or before[start - 1].isspace():
+            break
+        start -= 1
+    for _ in range(20):
+        if tail == 0 or before[len(before) - tail].isspace():
+            break
+        tail -= 1
+    old, new = before[start : len(before) - tail], after[start : len(after) - tail]
+
+    def shown(piece: str) -> str:
+        if len(piece) <= limit:
+            return repr(piece)
+        return f"{piece[: limit // 2]!r}...{piece[-limit // 2 :]!r} ({len(piece):,} characters)"
+
+    return f"at {start}: {shown(old)} -> {shown(new)}"
 
 
 def perturb(

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from hypothesis import strategies as st
 
 from ...errors import InvalidArgument
+from ._draw import Drawn
 from ._validate import check_bounds, check_size
 
 __all__ = [
@@ -125,7 +126,9 @@ def messy_numbers(
                 f"messy_numbers: no number with {places} decimal places lies between "
                 f"min_value={min_value!r} and max_value={max_value!r}"
             )
-        values = st.integers(cents_lo, cents_hi).map(lambda c: (Decimal(c) * q).normalize())
+        values = Drawn(
+            st.integers(cents_lo, cents_hi), lambda c: (Decimal(c) * q).normalize(), "decimals"
+        )
 
     def render(pair: tuple[Decimal, int]) -> Messy[Decimal]:
         value, index = pair
@@ -134,7 +137,9 @@ def messy_numbers(
         name, fmt = _NUMBER_FORMATS[index]
         return Messy(fmt(value), value, name)
 
-    return st.tuples(values, st.integers(0, len(_NUMBER_FORMATS) - 1)).map(render)
+    return Drawn(
+        st.tuples(values, st.integers(0, len(_NUMBER_FORMATS) - 1)), render, "messy_numbers()"
+    )
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -196,7 +201,9 @@ def messy_dates(
         raise InvalidArgument(f"messy_dates: relative_to must be a date, got {relative_to!r}")
     if values is None:
         if relative_to is not None:
-            values = st.integers(-7, 7).map(lambda d: relative_to + dt.timedelta(days=d))
+            values = Drawn(
+                st.integers(-7, 7), lambda d: relative_to + dt.timedelta(days=d), "dates"
+            )
         else:
             values = st.dates(min_value, max_value)
     n = len(_DATE_FORMATS) + (2 if relative_to is not None else 0)
@@ -211,7 +218,7 @@ def messy_dates(
         name, fmt = _DATE_FORMATS[index]
         return Messy(value.strftime(fmt), value, name)
 
-    return st.tuples(values, st.integers(0, n - 1)).map(render)
+    return Drawn(st.tuples(values, st.integers(0, n - 1)), render, "messy_dates()")
 
 
 _OFFSETS = (0, 60, -300, 330, 540, -210, 840, -600)
@@ -273,9 +280,11 @@ def messy_datetimes(
         name, text = _dt_formats(value, fmt_index)
         return Messy(text, value, name)
 
-    return st.tuples(
-        st.integers(0, span), st.integers(0, len(_OFFSETS) - 1), st.integers(0, 8)
-    ).map(render)
+    return Drawn(
+        st.tuples(st.integers(0, span), st.integers(0, len(_OFFSETS) - 1), st.integers(0, 8)),
+        render,
+        "messy_datetimes()",
+    )
 
 
 # --- phone numbers ---------------------------------------------------------------------------
@@ -413,8 +422,10 @@ def messy_phone_numbers(
             fmt, text = _render_phone(region, national, index)
             return Messy(text, f"+{spec.cc}{national}", f"{region} {fmt}")
 
-        return st.tuples(
-            st.integers(0, 10**spec.rest - 1), st.integers(0, len(spec.formats) - 1)
-        ).map(render)
+        return Drawn(
+            st.tuples(st.integers(0, 10**spec.rest - 1), st.integers(0, len(spec.formats) - 1)),
+            render,
+            f"messy_phone_numbers({region!r})",
+        )
 
     return st.sampled_from(regions).flatmap(draw_region)

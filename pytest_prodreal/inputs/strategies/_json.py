@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from ...errors import InvalidArgument
 from ..perturbations import Step, split_code
+from ._draw import Drawn, note_if_final
 from ._validate import check_bounds, check_size
 
 __all__ = ["JSON_DAMAGE", "example_from_schema", "messy_json"]
@@ -256,11 +257,14 @@ def messy_json(
 
     def build(codes: list[int]) -> Any:
         out = json.loads(frozen)
+        applied: list[str] = []
         for code in codes:
             k, pos, choice = split_code(code, len(kinds))
             out = _damage(out, (kinds[k], pos, choice), paths, dicts)
+            applied.append(JSON_DAMAGE[kinds[k]])
+        note_if_final(lambda: f"messy_json: {len(applied)} damage step(s): {', '.join(applied)}")
         return json.dumps(out) if as_text else out
 
     # One integer per step, as for text (see Perturber.decode): fast, and shrinks to kind 0.
     code = st.integers(0, (len(kinds) << 32) - 1)
-    return st.lists(code, min_size=lo, max_size=hi).map(build)
+    return Drawn(st.lists(code, min_size=lo, max_size=hi), build, "messy_json(...)")

@@ -3,7 +3,8 @@
 Every strategy here draws a *plan* — a short list of perturbation steps — and applies it to the
 clean text. Hypothesis shrinks the plan, not the output: it removes steps, then moves each to
 the mildest kind, the first position and the first choice. So a failure is reported as the clean
-text with one small change ("this one typo breaks it").
+text with one small change ("this one typo breaks it"): Hypothesis prints the perturbed text as
+the argument, and a note with the clean text and each step applied (see ``_draw``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from ...errors import InvalidArgument
 from .. import _data
 from ..perturbations import KindsArg, Perturber
+from ._draw import Drawn, PlanStrategy, Rows
 from ._validate import check_bounds, check_size, text_strategy
 
 __all__ = [
@@ -43,31 +45,28 @@ def _sample_texts() -> st.SearchStrategy[str]:
 
 
 def _perturbed_strategy(
-    base: st.SearchStrategy[str], perturber: Perturber, lo: int, hi: int, func: str
+    text: str | st.SearchStrategy[str] | None,
+    perturber: Perturber,
+    lo: int,
+    hi: int,
+    func: str,
 ) -> st.SearchStrategy[str]:
-    """``base`` with plans of ``lo`` to ``hi`` steps, one integer per step (``Perturber.decode``).
+    """``text`` with plans of ``lo`` to ``hi`` steps (see :class:`PlanStrategy`).
 
-    The first ``lo`` steps are fixed draws and the rest an optional list, all in one flat
-    ``tuples`` (fewer spans make Hypothesis measurably faster), so the common one-step plan
-    costs a single choice plus the list's stop flag.
+    A str, the built-in queries or ``shadow_traffic`` rows of text are drawn without a
+    sub-strategy (no span: faster); any other strategy of text is drawn as given.
     """
-    code = st.integers(0, perturber.code_range - 1)
-    parts: list[st.SearchStrategy[Any]] = [base, *[code] * lo]
-    if hi > lo:
-        parts.append(st.lists(code, max_size=hi - lo))
-
-    def build(drawn: tuple[Any, ...]) -> str:
-        if not isinstance(drawn[0], str):
-            raise InvalidArgument(
-                f"{func}: the text strategy drew {drawn[0]!r:.60}, a {type(drawn[0]).__name__}; "
-                "it must draw str (pick a text field, e.g. shadow_traffic(path, field=...))"
-            )
-        codes: list[int] = list(drawn[1 : 1 + lo])
-        if hi > lo:
-            codes.extend(drawn[-1])
-        return perturber.apply(drawn[0], [perturber.decode(c) for c in codes])
-
-    return st.tuples(*parts).map(build)
+    clean: str | tuple[str, ...] | st.SearchStrategy[Any]
+    if text is None:
+        clean, shown = tuple(_data.SAMPLE_TEXTS), ""
+    elif isinstance(text, str):
+        clean, shown = text, repr(text)
+    elif isinstance(text, Rows) and all(isinstance(v, str) for v in text.values):
+        clean, shown = text.values, repr(text)  # recorded rows of text: drawn directly
+    else:
+        clean = text_strategy(func, text, _sample_texts())
+        shown = repr(clean)
+    return PlanStrategy(clean, perturber, lo, hi, func, f"{func}({shown})")
 
 
 def perturbed(
@@ -92,9 +91,8 @@ def perturbed(
     lo = check_size(_func, "min_perturbations", min_perturbations)
     hi = check_size(_func, "max_perturbations", max_perturbations)
     check_bounds(_func, "min_perturbations", lo, "max_perturbations", hi)
-    base: st.SearchStrategy[str] = text_strategy(_func, text, _sample_texts())
     perturber = Perturber(kinds, keyboard=keyboard, func=_func)
-    return _perturbed_strategy(base, perturber, lo, hi, _func)
+    return _perturbed_strategy(text, perturber, lo, hi, _func)
 
 
 def messy_text(
@@ -113,7 +111,8 @@ def messy_text(
     text (see ``DEFAULT_WEIGHTS``). Override the mix with ``kinds``.
 
     Shrinks toward ``text`` with one keyboard-adjacent typo at its first letter; a failure that
-    needs a rarer kind shrinks to one step of that kind.
+    needs a rarer kind shrinks to one step of that kind. A falsifying example shows the
+    perturbed text, with a note listing the clean text and each step applied.
     """
     return perturbed(
         text,
@@ -431,4 +430,4 @@ def long_text(
         unit, size = (pair[0] or "lorem ipsum") + " ", pair[1]
         return (unit * (size // len(unit) + 1))[:size]
 
-    return st.tuples(base, st.integers(lo, hi)).map(grow)
+    return Drawn(st.tuples(base, st.integers(lo, hi)), grow, f"long_text({text!r:.60})")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ...errors import InvalidArgument
 from ..shadow_traffic import Sample, load_traffic
+from ._draw import Rows
 
 __all__ = ["shadow_traffic"]
 
@@ -32,4 +33,4 @@ def shadow_traffic(
     records = load_traffic(path, field=field, sample=sample, seed=seed, scrub=scrub)
     if not records:
         raise InvalidArgument(f"shadow_traffic: {str(path)!r} holds no rows")
-    return st.sampled_from([r.value for r in records])
+    return Rows(tuple(r.value for r in records), f"shadow_traffic({str(path)!r})")
