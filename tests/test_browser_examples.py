@@ -120,6 +120,13 @@ def test_the_example_report_in_a_real_browser(example_report: MainJob) -> None:
                     status = {r["id"]: r["status"] for r in subjects[sid]["remedies"]}[rid]
                     assert cell.endswith(f" {status}"), (rid, sid, cell)
             assert page.locator("[data-chart=coverage] svg").first.is_visible()
+            # The operations charts draw what the built-in checks recorded: latency per soak,
+            # the error budget and its burn, retry amplification, and the fault timeline of the
+            # demo's failing dependencies checks; each with data points.
+            for chart in ("latency", "error_budget", "burn_rate", "amplification", "timeline"):
+                figure = page.locator(f"[data-chart={chart}]").first
+                assert figure.is_visible(), chart
+                assert figure.locator("[data-value], [data-name]").count() >= 1, chart
 
             if os.environ.get("PRODREAL_SCREENSHOT"):
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

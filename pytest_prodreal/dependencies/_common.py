@@ -108,6 +108,19 @@ def faults(chaos: Any) -> int:
     return int(chaos.faults_fired) if chaos is not None else 0
 
 
+def fault_timeline(chaos: Any, limit: int = 200) -> str:
+    """``"T:ROUTE:FAULT;..."``: the first ``limit`` faults on ``chaos``.
+
+    ``T`` is the virtual second each fault was seen: the call's start plus its latency.
+    """
+    entries = [
+        f"{call.t + call.latency:.3f}:{call.route}:{call.fault}"
+        for call in getattr(chaos, "calls", ())
+        if getattr(call, "fault", None)
+    ]
+    return ";".join(entries[:limit])
+
+
 def finish(
     check: str,
     *,
@@ -131,6 +144,12 @@ def finish(
             f"routes {names} fired no fault; inject a fault that the call actually meets "
             "(a scenario, fault(...), outage()) or run it more times (runs=)"
         )
+    if not held and chaos is not None:
+        # A failing check carries when each fault fired, so the HTML report can draw the
+        # failing test's fault timeline.
+        timeline = fault_timeline(chaos)
+        if timeline:
+            figures = {**figures, "fault_timeline": timeline}
     return conclude(
         check,
         check,

@@ -10,7 +10,8 @@ The charts read evidence figures by name (the operations checks record them):
 - latency: ``p50_s``, ``p90_s``, ``p95_s``, ``p99_s``, ``max_s`` (virtual seconds), per scenario;
   the scenario is the figure ``scenario`` when given, else the check and the test's name;
 - error budget: ``budget_consumed`` (share of the budget, 0..1 or more) and burn rates
-  ``burn_rate_<window>`` (for example ``burn_rate_1h``);
+  ``burn_rate_<window>`` (for example ``burn_rate_1h``) or, as ``check_error_budget`` records
+  them, ``<rule>_burn_<window>_max`` (``fast_burn_1h_max``);
 - retry amplification: ``amplification_<route>`` or ``<route>_amplification`` (calls per
   request), else ``amplification`` for the whole run;
 - fault timeline: ``fault_timeline``, text ``"T:ROUTE:FAULT;T:ROUTE:FAULT;..."`` with ``T`` in
@@ -236,7 +237,10 @@ def parse_timeline(text: str) -> list[tuple[float, str, str]]:
     out = []
     for entry in text.split(";"):
         t, _, rest = entry.strip().partition(":")
-        route, _, fault = rest.partition(":")
+        # Route names may hold colons (``POST https://...``); fault names never do.
+        route, _, fault = rest.rpartition(":")
+        if not route:
+            route, fault = fault, ""
         try:
             when = float(t)
         except ValueError:

@@ -262,7 +262,9 @@ def _num(value: object) -> float | None:
 
 
 _AMP = re.compile(r"^(?:amplification_(?P<a>\w+)|(?P<b>\w+)_amplification|amplification)$")
-_BURN = re.compile(r"^burn_rate_(\w+)$")
+# ``burn_rate_1h``, or ``fast_burn_1h_max`` as check_error_budget records it (the highest burn
+# over that window during the soak).
+_BURN = re.compile(r"^(?:burn_rate_(?P<w>\w+)|(?P<rule>[a-z]+)_burn_(?P<w2>[\d.]+[hm])_max)$")
 
 
 def _evidence_items(report: RunReport) -> Iterable[tuple[str, TestRecord, Evidence]]:
@@ -296,12 +298,14 @@ def _operations(report: RunReport, named: bool) -> list[str]:
             if v is None:
                 continue
             if m := _BURN.match(key):
-                burn.setdefault(f"{name} · {m.group(1)}", v)
+                window = m.group("w") or f"{m.group('rule')} {m.group('w2')}"
+                burn.setdefault(f"{name} · {window}", v)
             elif m := _AMP.match(key):
                 route = m.group("a") or m.group("b") or "all routes"
                 amp.setdefault(f"{subject_label(subject)} · {route}" if named else route, v)
         timeline = figs.get("fault_timeline")
-        if rec.outcome in ("failed", "error") and isinstance(timeline, str) and len(timelines) < 5:
+        failing = rec.outcome in ("failed", "error") or not ev.held  # an xfail's check failed too
+        if failing and isinstance(timeline, str) and len(timelines) < 5:
             events = charts.parse_timeline(timeline)
             if events:
                 timelines.append((f"{rec.nodeid}", events))
