@@ -169,3 +169,14 @@ def test_changing_the_healthy_response_mid_test(chaos):
     assert (httpx.get(URL).status_code, httpx.get(URL).text) == (201, "/items")
     api.reset_faults()
     assert api.call_count == 4  # one log across the changes
+
+
+def test_a_new_thread_on_a_reused_ident_is_not_the_old_caller_retrying():
+    with Chaos() as chaos:
+        api = chaos.route("GET", URL, json={"ok": True}).fail_times(1, 503)
+        for _ in range(3):  # one after another: the OS may hand each the same thread ident
+            t = threading.Thread(target=lambda: httpx.get(URL))
+            t.start()
+            t.join()
+        assert [c.retry for c in api.calls] == [False, False, False]
+        assert [c.duplicate for c in api.calls] == [False, True, True]

@@ -358,7 +358,7 @@ def test_nothing_to_observe_records_nothing_and_warns(chaos: Any) -> None:
         (lambda: soak(str, [1], requests=0), r"soak: requests=0 must be a whole number >= 1"),
         (lambda: soak(str, [], requests=1), r"soak: inputs is empty"),
         (lambda: soak(str, [1]), r"pass exactly one of duration="),
-        (lambda: soak(str, [1], requests=2, concurrency=2), r"concurrency=2 needs an async call"),
+        (lambda: soak(str, [1], requests=2, concurrency=0), r"soak: concurrency=0 must be a whole"),
         (lambda: soak(str, [1], requests=1, prices={"m": (1,)}), r"prices\['m'\]"),
     ],
 )

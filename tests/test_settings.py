@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +52,31 @@ def test_bad_option_is_one_usage_error(pytester: pytest.Pytester, arg: str, mess
     result = pytester.runpytest(arg)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     _one_error_line(result, message)
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "--prodreal-report=md:/proc/none/r.md",
+        "--prodreal-report=md:afile/r.md",
+        "--prodreal-seed=x",
+        "--prodreal-corpus-dir=/proc/foo",
+    ],
+)
+def test_a_usage_error_writes_nothing(pytester: pytest.Pytester, bad: str) -> None:
+    # A good report target in a new directory, then a bad option: not even the directory is
+    # made (the error is the run's only output).
+    pytester.makepyfile(PASSING)
+    pytester.path.joinpath("afile").write_text("x")
+    before = _tree(pytester.path)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--prodreal-report=json:new/r.json", bad)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    _one_error_line(result, "ERROR: --prodreal-*")
+    assert _tree(pytester.path) == before
 
 
 # Each row: key, value as TOML, value as ini text (None: not expressible), the error (a glob).

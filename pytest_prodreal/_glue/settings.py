@@ -317,28 +317,35 @@ def _parse_report(value: str, name: str, base: Path) -> ReportTarget:
 
 
 def check_writable(target: ReportTarget, name: str) -> None:
-    """Raise ``UsageError`` now if the report file could not be written at the end."""
+    """Raise ``UsageError`` now if the report file could not be written at the end.
+
+    Creates nothing (a failed command writes nothing, not even a directory): a missing directory
+    is made when the report is written, and here only a probe directory, removed at once, shows
+    that it could be (``os.access`` says yes to root on ``/proc``: only a real attempt tells).
+    """
     path = target.path
     if path is None:
         return
+    where = f"{name}: cannot write the {target.kind} report to {str(path)!r}"
     if path.is_dir():
-        raise pytest.UsageError(
-            f"{name}: cannot write the {target.kind} report to {str(path)!r}: it is a directory; "
-            "give a file path"
-        )
+        raise pytest.UsageError(f"{where}: it is a directory; give a file path")
     parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    ancestor = parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
         raise pytest.UsageError(
-            f"{name}: cannot write the {target.kind} report to {str(path)!r}: cannot create "
-            f"directory {str(parent)!r} ({exc.strerror or exc}); choose another path"
-        ) from None
-    if not os.access(parent, os.W_OK):
-        raise pytest.UsageError(
-            f"{name}: cannot write the {target.kind} report to {str(path)!r}: directory "
-            f"{str(parent)!r} is not writable; choose another path"
+            f"{where}: cannot create directory {str(parent)!r} ({str(ancestor)!r} is a file); "
+            "choose another path"
         )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".prodreal-probe-", dir=ancestor))
+    except OSError as exc:
+        if ancestor == parent:
+            problem = f"directory {str(parent)!r} is not writable ({exc.strerror or exc})"
+        else:
+            problem = f"cannot create directory {str(parent)!r} ({exc.strerror or exc})"
+        raise pytest.UsageError(f"{where}: {problem}; choose another path") from None
 
 
 def parse_settings(config: pytest.Config, taxonomy: Taxonomy) -> Settings:

@@ -192,19 +192,18 @@ class LateMarkerCheck:
         self.taxonomy = taxonomy
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """After the call phase, check ``prodreal`` marks the test added to itself."""
-        report = yield
-        if call.when != "call" or report.outcome == "failed":
-            return report
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        """After a test body that passed, check ``prodreal`` marks it added to itself.
+
+        A wrapper of the call phase only (once per test, not once per phase as a report hook
+        would be); a body that raised propagates unchanged.
+        """
+        result = yield
         checked = item.stash.get(_CHECKED_KEY, frozenset())
         if any(m.name == "prodreal" and id(m) not in checked for m in item.own_markers):
             _forget_declared(item)
             try:
                 declared_ids(item, self.taxonomy)
             except DeclaredIdsError as exc:
-                report.outcome = "failed"
-                report.longrepr = str(exc)
-        return report
+                pytest.fail(str(exc), pytrace=False)
+        return result

@@ -55,6 +55,19 @@ def _wire_error(wire: Wire, request: httpx.Request, message: str) -> BaseExcepti
     )
 
 
+_URLS: dict[str, httpx.URL] = {}
+
+
+def _url(full: str) -> httpx.URL:
+    """``httpx.URL(full)``, parsed once per URL (URLs are immutable; a test sends few)."""
+    parsed = _URLS.get(full)
+    if parsed is None:
+        if len(_URLS) >= 512:  # bounded: a test crawling many URLs only loses the cache
+            _URLS.clear()
+        parsed = _URLS[full] = httpx.URL(full)
+    return parsed
+
+
 def _timeouts(pool: HTTPConnectionPool, timeout: Any) -> dict[str, float | None]:
     t = pool._get_timeout(timeout)
     connect = Timeout.resolve_default_timeout(t.connect_timeout)
@@ -125,7 +138,7 @@ def patch_urllib3() -> Callable[[], None]:
         kw.update(zip(names, args, strict=False))
         full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
         request = httpx.Request(
-            method, full, headers=dict(kw.get("headers") or {}), content=_body(kw.get("body"))
+            method, _url(full), headers=kw.get("headers") or {}, content=_body(kw.get("body"))
         )
         request.extensions = {
             "timeout": _timeouts(self, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
@@ -141,8 +154,14 @@ def patch_urllib3() -> Callable[[], None]:
         if wait:
             chaos._sleep(wait)
         response = route._finish(call, exc, response)
+        stream = response.stream
+        body: Any = (
+            io.BytesIO(response.content)  # a plain body, read at construction
+            if isinstance(stream, httpx.ByteStream)
+            else _Body(_steps(response), chaos._sleep)
+        )
         return HTTPResponse(
-            body=_Body(_steps(response), chaos._sleep),
+            body=body,
             headers=HTTPHeaderDict(response.headers.multi_items()),
             status=response.status_code,
             reason=response.reason_phrase,

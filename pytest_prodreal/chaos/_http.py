@@ -3,8 +3,10 @@
 Imported only when a :class:`~pytest_prodreal.chaos.Chaos` adds a route or starts (it imports
 httpx; interception itself lives in ``_transport``).
 
-* Faults are raised as transport-level (``httpcore``/``httpcore2``) exceptions: the client's
-  transport maps them exactly as it maps real network errors.
+* Faults are raised as the exceptions the client's transport raises for a real network error:
+  httpx's/httpx2's own for a request served at their default transport, httpcore's/httpcore2's
+  inside a pool (the transport maps them as it maps real ones), urllib3's and aiohttp's for
+  theirs (``_routestate.transport_error``).
 * Latency and stalls wait on the virtual clock; a wait longer than the client's own timeout
   (``request.extensions["timeout"]``) becomes the client's timeout error after exactly that
   timeout, since a mocked request is never bounded by it otherwise.
@@ -15,8 +17,9 @@ from __future__ import annotations
 import json as jsonlib
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -28,7 +31,7 @@ from ._log import ChaosCall, caller_id
 from ._route import FaultKind, Rule, Target
 from ._routeargs import healthy_body
 from ._routestate import RateLimit, Stream, TokenAuthority, transport_error
-from ._transport import ChaosRouter
+from ._transport import LIB_KEY, ChaosRouter
 
 if TYPE_CHECKING:
     from ._core import Chaos
@@ -316,8 +319,9 @@ class HttpRoute(Target):
         if callable(response):
             response = response()
         call.response = response
-        assert isinstance(response, httpx.Response)
-        return response
+        # httpx's Response, or httpx2's for a request served at the httpx2 transport (the two
+        # are the same API; the annotation names httpx's).
+        return cast(httpx.Response, response)
 
     def _key(self, request: httpx.Request) -> str:
         return f"{request.method} {request.url} {request.content!r}"
@@ -427,7 +431,10 @@ class HttpRoute(Target):
         if self.respond is not None:
             respond = self.respond
             return lambda: respond(request)  # built after the wait (token issue time)
-        return httpx.Response(self.status, headers=self.headers, content=self.body, request=request)
+        # The client's own Response class when it is served at the httpx2 transport: the
+        # common case (a healthy answer to an SDK) then needs no second response object.
+        mod = sys.modules["httpx2"] if request.extensions.get(LIB_KEY) == "httpx2" else httpx
+        return mod.Response(self.status, headers=self.headers, content=self.body, request=request)
 
     def _bad(self, kind: str, request: httpx.Request) -> httpx.Response:
         json_type = {"content-type": "application/json"}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["CallLog", "CallRequest", "ChaosCall", "ScheduleEntry"]
 
@@ -28,8 +30,10 @@ class CallRequest:
 class ChaosCall:
     """One call a route saw. respx-like: ``.request`` and ``.response``.
 
-    For HTTP routes ``request`` is the ``httpx.Request`` as respx built it (``.method``, ``.url``,
-    ``.content``, ``.headers``; ``json.loads(call.request.content)`` for a JSON body) and
+    For HTTP routes ``request`` is the request as an ``httpx``-style ``Request`` (``.method``,
+    ``.url``, ``.content``, ``.headers``; ``json.loads(call.request.content)`` for a JSON body):
+    the client's own for httpx and httpx2 clients (an ``httpx2.Request`` from the openai and
+    anthropic SDKs), an ``httpx.Request`` built from the request for the other clients; and
     ``response`` the response sent, or ``None`` when the fault was an exception (then ``error``
     holds it). For callable routes ``request`` is a :class:`CallRequest` and ``response`` the
     return value.
@@ -97,16 +101,36 @@ class ScheduleEntry:
     duplicate: bool = False
 
 
+class _Callers:
+    """Serial numbers for threads and tasks.
+
+    A thread's ident (and a task's ``id``) is reused once it ends, and a new caller on a reused
+    ident must not read as the old one retrying.
+    """
+
+    serial = itertools.count(1)
+    local = threading.local()
+    tasks: ClassVar[weakref.WeakKeyDictionary[Any, int]] = weakref.WeakKeyDictionary()
+
+
 def caller_id() -> tuple[int, int]:
-    """Who makes a call: the thread, and the asyncio task when one runs."""
+    """Who makes a call: the thread, and the asyncio task when one runs (serial numbers)."""
+    thread: int | None = getattr(_Callers.local, "serial", None)
+    if thread is None:
+        thread = _Callers.local.serial = next(_Callers.serial)
     aio = sys.modules.get("asyncio")  # not imported: no task can be running
-    task = None
-    if aio is not None:
-        try:
-            task = aio.current_task()
-        except RuntimeError:  # no running loop in this thread
-            task = None
-    return threading.get_ident(), id(task) if task is not None else 0
+    if aio is None:
+        return thread, 0
+    try:
+        task = aio.current_task()
+    except RuntimeError:  # no running loop in this thread
+        return thread, 0
+    if task is None:
+        return thread, 0
+    serial = _Callers.tasks.get(task)
+    if serial is None:
+        serial = _Callers.tasks[task] = next(_Callers.serial)
+    return thread, serial
 
 
 @dataclass

@@ -41,8 +41,19 @@ def _httpcore_error(module: Any) -> Callable[[Wire, httpx.Request, str], BaseExc
     return lambda wire, request, message: table[wire](message)
 
 
+def _httpx_error(module: Any) -> Callable[[Wire, httpx.Request, str], BaseException]:
+    # httpx and httpx2 name their exceptions as httpcore does; they carry the request.
+    table: dict[Wire, Any] = {wire: getattr(module, name) for wire, name in _HTTPCORE_NAMES.items()}
+    return lambda wire, request, message: table[wire](message, request=request)
+
+
 def transport_error(request: httpx.Request, wire: Wire, message: str) -> BaseException:
-    """The exception the request's own client raises for ``wire`` (httpcore, urllib3, ...)."""
+    """The exception the request's own client raises for ``wire`` (httpcore, urllib3, ...).
+
+    Requests served at the httpx/httpx2 transport (tagged ``"httpx"``/``"httpx2"``) get that
+    module's exceptions; those served inside an httpcore pool get httpcore's (which the
+    transport then maps, as it maps real network errors).
+    """
     lib = request.extensions.get(LIB_KEY) or "httpcore"
     factory = WIRE_ERRORS.get(lib)
     if factory is None:
@@ -50,6 +61,12 @@ def transport_error(request: httpx.Request, wire: Wire, message: str) -> BaseExc
             import httpcore2
 
             factory = WIRE_ERRORS[lib] = _httpcore_error(httpcore2)
+        elif lib == "httpx2":
+            import httpx2
+
+            factory = WIRE_ERRORS[lib] = _httpx_error(httpx2)
+        elif lib == "httpx":
+            factory = WIRE_ERRORS[lib] = _httpx_error(httpx)
         else:
             factory = WIRE_ERRORS["httpcore"] = _httpcore_error(httpcore)
     return factory(wire, request, message)

@@ -1,4 +1,15 @@
-"""Interception: httpcore and httpcore2 pools patched onto respx's mockers, and the chaos router.
+"""Interception, onto respx's mockers and the chaos router.
+
+httpx's and httpx2's default transports, and the httpcore and httpcore2 pools, are patched.
+
+* The fast path: ``httpx.HTTPTransport.handle_request`` and ``httpx2.HTTPTransport.handle_request``
+  (and their async twins) serve a request a running chaos route matches directly from the
+  client's own ``Request``, returning the client's own ``Response`` and raising the client's own
+  exceptions. Going through the pool instead costs a respx conversion each way (an httpcore
+  request to an ``httpx.Request`` and back), which was ~17% of an openai SDK call. Route
+  matching of plain method + URL routes is precompiled to field comparisons (:func:`_compile`).
+  Anything the fast path does not serve (no chaos running, no route matching, a custom
+  transport over an httpcore pool) goes to the original, and so to the pool patches below.
 
 * httpx (v1) clients go through ``httpcore``; httpx2 clients (openai >= 3, anthropic >= 1) through
   ``httpcore2``, which plain respx never sees. Both get respx's request/response conversion
@@ -24,7 +35,7 @@ import httpcore
 import httpx
 from respx.mocks import HTTPCoreMocker, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
-from respx.patterns import M, Pattern
+from respx.patterns import Lookup, M, Pattern
 
 if TYPE_CHECKING:
     from ._core import Chaos
@@ -109,8 +120,124 @@ def _patched(mocker: type[Mocker], original: Any) -> Any:
     return mock
 
 
+def _running_route(request: Any) -> HttpRoute | None:
+    """The route of the innermost running chaos that matches ``request``, or ``None``."""
+    from ._core import _stack
+
+    if not _stack:
+        return None
+    for chaos in _stack[::-1]:  # a copy: a chaos stopping in another thread cannot shift it
+        router = chaos._router
+        if router is not None and router.running:
+            route = router.match(request)
+            if route is not None:
+                return route
+    return None
+
+
+class _Httpx2Stream:
+    """httpx2's byte-stream classes, made once (httpx2 checks the response stream's type)."""
+
+    made: ClassVar[dict[str, type]] = {}
+
+    @classmethod
+    def wrap(cls, mod: Any, stream: Any) -> Any:
+        """``stream`` (an httpx byte stream: our :class:`~._routestate.Stream`) as httpx2's."""
+        klass = cls.made.get("stream")
+        if klass is None:
+
+            class Adapted(mod.SyncByteStream, mod.AsyncByteStream):  # type: ignore[misc]
+                def __init__(self, inner: Any) -> None:
+                    self.inner = inner
+
+                def __iter__(self) -> Any:
+                    return iter(self.inner)
+
+                def __aiter__(self) -> Any:
+                    return self.inner.__aiter__()
+
+            klass = cls.made["stream"] = Adapted
+        return klass(stream)
+
+
+def _as_client_response(response: Any, mod: Any) -> Any:
+    """The route's response as ``mod``'s own ``Response`` (no copy when it already is one)."""
+    if isinstance(response, mod.Response):
+        return response
+    stream = response.stream
+    if isinstance(stream, httpx.ByteStream):  # read at construction: hand over the bytes
+        return mod.Response(
+            response.status_code,
+            headers=response.headers.raw,
+            content=response.content,
+            extensions=response.extensions,
+        )
+    return mod.Response(
+        response.status_code,
+        headers=response.headers.raw,
+        stream=_Httpx2Stream.wrap(mod, stream),
+        extensions=response.extensions,
+    )
+
+
+def _transport_patched(original: Any, mod: Any, tag: str) -> Any:
+    """``HTTPTransport.handle_request`` (or its async twin) answering chaos routes itself.
+
+    A request a running chaos route matches is served right here, from the client's own
+    ``Request``: no httpcore request, no conversion to and from respx's ``httpx.Request``, no
+    second response object (the openai and anthropic SDKs' default clients are httpx2 clients,
+    and this is their per-request cost under chaos). Faults are raised as ``mod``'s exceptions
+    (the ones the transport itself would have mapped them to). Anything else (no chaos, no
+    matching route) goes to the original, whose httpcore pool is patched too: a user's respx
+    routes, allowed hosts and unmatched-request reporting are handled there as before.
+    """
+    same = mod is httpx  # httpx v1 clients: the route's response needs no conversion
+    if inspect.iscoroutinefunction(original):
+
+        async def handle_async_request(self: Any, request: Any) -> Any:
+            route = _running_route(request)
+            if route is None:
+                return await original(self, request)
+            request.extensions = {**request.extensions, LIB_KEY: tag}
+            response = await route._serve_async(request)
+            return response if same else _as_client_response(response, mod)
+
+        return handle_async_request
+
+    def handle_request(self: Any, request: Any) -> Any:
+        route = _running_route(request)
+        if route is None:
+            return original(self, request)
+        request.extensions = {**request.extensions, LIB_KEY: tag}
+        response = route._serve_sync(request)
+        return response if same else _as_client_response(response, mod)
+
+    return handle_request
+
+
+def _transport_plan() -> list[tuple[type, str, Any, str]]:
+    """``(class, method, module, tag)`` for the default transports of httpx and httpx2."""
+    plan: list[tuple[type, str, Any, str]] = []
+    mods: list[tuple[Any, str]] = [(httpx, "httpx")]
+    try:
+        import httpx2
+    except ImportError:
+        pass
+    else:
+        if httpx2 is not httpx:  # under httpx2.alias_httpx() they are one module
+            mods.append((httpx2, "httpx2"))
+    for mod, tag in mods:
+        plan.append((mod.HTTPTransport, "handle_request", mod, tag))
+        plan.append((mod.AsyncHTTPTransport, "handle_async_request", mod, tag))
+    return plan
+
+
 class _Patches:
-    """Process-wide, reference-counted patches of the httpcore and httpcore2 pools."""
+    """Process-wide, reference-counted patches of the pools and default transports.
+
+    The httpcore and httpcore2 pools, and httpx's and httpx2's default transports (the fast path
+    for requests a route matches).
+    """
 
     lock = threading.Lock()
     users = 0
@@ -137,6 +264,13 @@ class _Patches:
                         new = _patched(mocker, original)
                         setattr(klass, method, new)
                         cls.saved.append((klass, method, original, new))
+            for klass, method, mod, tag in _transport_plan():
+                original = klass.__dict__.get(method)
+                if original is None:  # pragma: no cover - both define it
+                    continue
+                new = _transport_patched(original, mod, tag)
+                setattr(klass, method, new)
+                cls.saved.append((klass, method, original, new))
 
     @classmethod
     def release(cls) -> None:
@@ -175,22 +309,70 @@ class UnmatchedRequest(AllMockedAssertionError):
         self.chaos._unmatched.append(f"{self.method} {self.url}")
 
 
+#: respx pattern classes whose EQUAL lookup :func:`_fast_match` reproduces.
+_FAST_KEYS = {"method", "scheme", "host", "port", "path"}
+
+
+def _compile(pattern: Pattern) -> tuple[tuple[str, Any], ...] | None:
+    """``pattern`` as ``((key, value), ...)`` plain comparisons, or ``None`` for respx to match.
+
+    ``chaos.route("POST", "https://api.test/v1/x")`` is respx's Method, Scheme, Host, (Port,)
+    Path patterns, all EQUAL: comparing the request's fields directly gives respx's answer
+    without building a ``Match`` per pattern on every request. Anything else (a regex, a query,
+    headers, a JSON body...) stays with respx.
+    """
+    parts: list[tuple[str, Any]] = []
+    for part in pattern:
+        key = getattr(part, "key", None)
+        if key not in _FAST_KEYS or part.lookup is not Lookup.EQUAL or part.base is not None:
+            return None
+        if not isinstance(part.value, (str, int)):
+            return None
+        parts.append((key, part.value))
+    return tuple(parts)
+
+
+def _fast_match(parts: tuple[tuple[str, Any], ...], request: Any) -> bool:
+    try:
+        url = request.url
+        for key, value in parts:
+            if key == "method":
+                got: Any = request.method
+            elif key == "host":
+                got = url.host
+            elif key == "path":
+                got = url.path
+            elif key == "scheme":
+                got = url.scheme
+            else:  # respx's Port: the default port of the scheme when none is given
+                got = url.port or {"http": 80, "https": 443}.get(url.scheme)
+            if got != value:
+                return False
+    except Exception:  # as respx: a request it cannot read does not match
+        return False
+    return True
+
+
 class ChaosRouter:
     """Matches requests to chaos routes; registered on respx's mockers while the chaos runs."""
 
     def __init__(self, chaos: Chaos) -> None:
         self.chaos = chaos
-        self.routes: list[tuple[Pattern, HttpRoute]] = []
+        self.routes: list[tuple[Pattern, HttpRoute, tuple[tuple[str, Any], ...] | None]] = []
         self.running = False
 
     def add(self, patterns: dict[str, Any], route: HttpRoute) -> None:
         """Route requests matching respx ``patterns`` (``method=``, ``url=``, ...) to ``route``."""
-        self.routes.append((M(**patterns), route))
+        pattern = M(**patterns)
+        self.routes.append((pattern, route, _compile(pattern)))
 
     def match(self, request: httpx.Request) -> HttpRoute | None:
         """The first route whose patterns match ``request``, or ``None``."""
-        for pattern, route in self.routes:
-            if pattern.match(request):
+        for pattern, route, fast in self.routes:
+            if fast is None:
+                if pattern.match(request):
+                    return route
+            elif _fast_match(fast, request):
                 return route
         return None
 

@@ -5,9 +5,11 @@ the clock moves, so breakers cool down, caches expire and tokens run out as in p
 request runs inside an :class:`~._observe.Observer` request, which attributes its chaos calls,
 WARNING+ logs and signals to it.
 
-- :func:`soak` (sync) runs one request at a time (a sync call is not overlapped with others yet:
-  on the virtual clock concurrent threads would not interleave deterministically). Each call
-  runs in a worker thread so a call blocking in *real* time is stopped by ``timeout_s``.
+- :func:`soak` (sync) runs one request at a time in the calling thread (a call blocking in
+  *real* time is stopped by ``timeout_s``: a ``SIGALRM`` timer in the main thread, else a
+  worker thread). With ``concurrency > 1`` the requests run on that many worker threads,
+  interleaved at their virtual waits by the clock's
+  :class:`~pytest_prodreal.clock.Scheduler` (see ``_concurrent``).
 - :func:`asoak` (async) runs requests as tasks on the running (virtual-time) event loop, at most
   ``concurrency`` at once; their sleeps and timeouts interleave exactly as in production.
 """
@@ -24,6 +26,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ._arrivals import Arrivals
+from ._concurrent import run_threads
 from ._observe import Observer, Trace, bind, unbind
 from ._plan import (
     SoakProgress,
@@ -66,7 +69,10 @@ def soak(
     ``success``. ``prices`` (USD per million tokens by model) prices the ``usage`` of LLM
     responses. ``timeout_s`` (real seconds; ``None`` runs calls inline) stops a call blocking
     in real time with :class:`SoakTimeout`. ``progress`` is told how far the soak is, after two
-    real seconds. Sync calls run one at a time: use :func:`asoak` for ``concurrency > 1``.
+    real seconds. ``concurrency`` (default 1) is how many requests may be in flight at once:
+    above 1 they run on that many threads, which switch at their virtual waits, so a request
+    sleeping a virtual second does not delay the others' start (later arrivals queue, see
+    ``Request.queued``); the interleaving is drawn from ``seed``, the same every run.
     ``observe=False`` skips capturing logs, structlog events and spans (chaos calls are still
     attributed): for soaks that never reach :func:`check_observability`.
     """
@@ -91,10 +97,7 @@ def soak(
     if inspect.iscoroutinefunction(call):
         raise InvalidArgument("soak: call is async; use `await asoak(call, ...)`")
     if plan.concurrency > 1:
-        raise InvalidArgument(
-            f"soak: concurrency={plan.concurrency} needs an async call (`await asoak(...)`): sync "
-            "calls run one at a time on the virtual clock"
-        )
+        return _soak_concurrently(plan, observe)
     clock, fn, inputs_t, n_inputs = plan.clock, plan.call, plan.inputs, len(plan.inputs)
     alarm = _Alarm(plan.timeout_s) if plan.timeout_s is not None else None
     executor = None
@@ -116,7 +119,11 @@ def soak(
             req = Request(i, inp, at, start, start, "success")
             value: Any = None
             error: BaseException | None = None
-            with obs.request() as trace:
+            # What the call does is attributed to ``trace`` (bind/unbind: a context manager
+            # per request costs more than the rest of the bookkeeping).
+            trace = Trace()
+            token = bind(trace)
+            try:
                 if executor is None:
                     if alarm is not None:
                         alarm.arm(req)
@@ -134,6 +141,8 @@ def soak(
                         raise SoakTimeout(_timeout_message(req, plan.timeout_s or 0)) from None
                     except Exception as exc:
                         error = exc
+            finally:
+                unbind(token)
             req.end = clock.elapsed - t0
             if inspect.isawaitable(value):
                 getattr(value, "close", lambda: None)()
@@ -147,6 +156,19 @@ def soak(
             alarm.stop()
         if executor is not None:
             executor.shutdown(wait=False)
+    shown.end(len(reqs))
+    return plan.finish("soak", reqs, t0, w0, obs)
+
+
+def _soak_concurrently(plan: _Plan, observe: bool) -> SoakResult:
+    __tracebackhide__ = True
+    t0, w0 = plan.clock.elapsed, _real_now()
+    shown = _Progress(plan, w0, t0)
+    obs = Observer(plan.chaos, logs=observe).start()
+    try:
+        reqs = run_threads(plan, obs, t0, shown)
+    finally:
+        obs.stop()
     shown.end(len(reqs))
     return plan.finish("soak", reqs, t0, w0, obs)
 

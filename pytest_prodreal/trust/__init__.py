@@ -22,16 +22,7 @@ from ._abstain import (
     is_abstention,
 )
 from ._canary import SDK_LOGGERS, Canaries, CanaryResult, Leak, Person
-from ._detect import (
-    API_KEY_SHAPES,
-    DETECTORS,
-    Detector,
-    Finding,
-    PhoneDetector,
-    RegexDetector,
-    mask,
-    scan,
-)
+from ._detect import Detector, Finding, RegexDetector, mask
 from ._evidence_first import AnswerReport, EvidenceFirstResult, check_evidence_first
 from ._guardrails import (
     SECRET_REQUESTS,
@@ -41,6 +32,8 @@ from ._guardrails import (
     attack_inputs,
     check_guardrails,
 )
+from ._phone import PhoneDetector
+from ._scan import API_KEY_SHAPES, DETECTORS, scan
 
 __all__ = [
     "ABSTENTION_FIELDS",

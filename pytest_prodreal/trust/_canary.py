@@ -1,7 +1,8 @@
 """Canary PII: plant seeded, realistic, unique values; find them where they must not be.
 
-Plant values with :class:`Canaries` (Faker seeded from the test's seed; phone numbers valid for
-libphonenumber, cards Luhn-valid, IBANs and SSNs valid for python-stdnum), put them in the
+Plant values with :class:`Canaries` (names and mail domains from Faker's locale data, drawn with a
+``random.Random`` seeded from the test's seed; phone numbers valid for libphonenumber, cards
+Luhn-valid, IBANs and SSNs valid for python-stdnum), put them in the
 service's inputs and in the documents it retrieves, call the service, then :meth:`Canaries.check`
 looks for every canary — exactly or reformatted (case, spacing, separators) — in
 
@@ -23,14 +24,11 @@ import random
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._kit import CheckResult, conclude
 from ..errors import InvalidArgument
 from ._match import Needle, around, normalise
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 __all__ = ["SDK_LOGGERS", "CanaryResult", "Canaries", "Leak", "Person"]
 
@@ -90,11 +88,28 @@ _AREA_CODES = ("201", "212", "305", "312", "404", "415", "503", "617", "702", "7
 
 
 @functools.cache
-def _faker(locale: str) -> Faker:
-    # One Faker per locale, reseeded per use: building one costs ~ms, reseeding costs nothing.
+def _names(locale: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Faker's first names, last names and free mail domains for ``locale``, read once.
+
+    Drawing from these with the canaries' own seeded ``random.Random`` gives Faker's realistic
+    values at a fraction of the cost of a Faker call (whose weighted choice costs ~50 us each).
+    """
     from faker import Faker
 
-    return Faker(locale)
+    fake = Faker(locale)
+
+    def pool(attribute: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        for provider in fake.providers:
+            values = getattr(provider, attribute, None)
+            if values:
+                return tuple(values)
+        return default
+
+    return (
+        pool("first_names", ("Alex",)),
+        pool("last_names", ("Morgan",)),
+        pool("free_email_domains", ("example.com",)),
+    )
 
 
 class _Capture(logging.Handler):
@@ -196,21 +211,18 @@ class Canaries:
         self._canaries[value] = (kind, Needle.of(value))
         return value
 
-    def _fake(self) -> Faker:
-        fake = _faker(self.locale)
-        fake.seed_instance(self._rng.getrandbits(32))
-        return fake
-
     def name(self) -> str:
         """A full name, unique within this run of canaries."""
-        fake = self._fake()
-        return self.plant(f"{fake.first_name()} {fake.last_name()}-{fake.last_name()}", "name")
+        first, last, _ = _names(self.locale)
+        pick = self._rng.choice
+        return self.plant(f"{pick(first)} {pick(last)}-{pick(last)}", "name")
 
     def email(self) -> str:
         """An email address (a realistic mailbox with a random suffix, so it is unique)."""
-        fake = self._fake()
-        user = f"{fake.first_name()}.{fake.last_name()}{self._rng.randrange(100, 9999)}".lower()
-        return self.plant(f"{user}@{fake.free_email_domain()}", "email")
+        first, last, domains = _names(self.locale)
+        pick = self._rng.choice
+        user = f"{pick(first)}.{pick(last)}{self._rng.randrange(100, 9999)}".lower()
+        return self.plant(f"{user}@{pick(domains)}", "email")
 
     def phone(self) -> str:
         """A US phone number libphonenumber accepts as valid, nationally formatted."""
@@ -232,13 +244,15 @@ class Canaries:
         return self.plant(" ".join(number[i : i + 4] for i in range(0, 16, 4)), "card")
 
     def iban(self) -> str:
-        """An IBAN valid for python-stdnum (GB or DE), grouped by four."""
+        """A British IBAN valid for python-stdnum, grouped by four."""
         from stdnum import iban
 
-        while True:
-            value = self._fake().iban()
-            if iban.is_valid(value):
-                return self.plant(iban.format(value), "iban")
+        rng = self._rng
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        bban = "".join(rng.choice(letters) for _ in range(4))
+        bban += "".join(str(rng.randrange(10)) for _ in range(14))
+        value = f"GB{iban.calc_check_digits('GB00' + bban)}{bban}"
+        return self.plant(iban.format(value), "iban")
 
     def ssn(self) -> str:
         """A US social security number valid for python-stdnum."""

@@ -18,8 +18,9 @@ from typing import Any
 from .._kit import Call, CheckResult, Steps, adrive, conclude, drive, validate
 from ..errors import InvalidArgument
 from ._abstain import is_abstention
-from ._detect import Detector, resolve, scan
+from ._detect import Detector
 from ._match import Needle
+from ._scan import resolve, scan
 
 __all__ = [
     "SECRET_REQUESTS",
