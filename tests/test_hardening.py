@@ -155,11 +155,6 @@ def test_fine(n):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 gap: stale temporaries are removed only when a save happens "
-    "(FailureCorpus.add); a later run that saves nothing leaves them (fix in inputs/)",
-)
 def test_a_later_run_removes_what_a_killed_writer_left(pytester: pytest.Pytester) -> None:
     """A SIGKILL mid-save leaves a temporary file; the next run cleans it, saved or not."""
     pytester.makepyfile(test_c=CORPUS_TEST)

@@ -235,12 +235,35 @@ def _run_id(config: pytest.Config) -> str:
     return run
 
 
+_CLEANED: set[str] = set()
+
+
+def _clean_once(directory: Path) -> None:
+    """Remove what a killed writer left in ``directory``, once per process (issue 10).
+
+    Under the directory's lock: every live writer holds it while its temporary file exists, so a
+    temporary file seen under the lock belongs to a writer that died. A run that saves nothing
+    cleans up too.
+    """
+    from ..inputs.failure_corpus import _locked, remove_stale_temporaries
+
+    key = str(directory)
+    if key in _CLEANED or not directory.is_dir():
+        return
+    _CLEANED.add(key)
+    with _locked(directory):
+        remove_stale_temporaries(directory)
+
+
 def _corpus_for(item: pytest.Item, name: str | None) -> TestCorpus:
     from ..inputs.failure_corpus import FailureCorpus, TestCorpus, corpus_file_for
 
     settings = get_state(item.config).settings or Settings()
+    path = corpus_file_for(settings.corpus_dir, item.nodeid, name)
+    if settings.corpus_mode == "record":
+        _clean_once(path.parent)
     return TestCorpus(
-        FailureCorpus(corpus_file_for(settings.corpus_dir, item.nodeid, name)),
+        FailureCorpus(path),
         settings.corpus_mode,
         _run_id(item.config),
     )
