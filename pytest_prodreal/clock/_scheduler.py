@@ -48,10 +48,13 @@ _DEFAULT_STALL_S = 0.002
 
 
 class _Member:
-    __slots__ = ("clock_id", "event", "ident", "key", "order")
+    __slots__ = ("awake", "clock_id", "event", "ident", "key", "order")
 
     def __init__(self, order: int) -> None:
         self.order = order
+        # False from a dispatch until the thread has woken from its wait: a dispatched thread the
+        # OS has not scheduled yet is not "blocked for real", and must not be pre-empted.
+        self.awake = True
         self.ident = threading.get_ident()
         self.event = threading.Event()
         self.key: tuple[int, float, int] | None = None
@@ -230,6 +233,7 @@ class Scheduler:
             if member is None or member.key is None or member.key[2] != seq:
                 continue  # a stale entry (the member left)
             member.key = None
+            member.awake = False
             gap = wake_us - self._now_us()
             if gap > 0:
                 self.clock._tick(gap)
@@ -243,6 +247,13 @@ class Scheduler:
     def _wait_turn(self, member: _Member) -> None:
         """Block until dispatched (or the scheduler closes)."""
         member.event.wait()
+        self._woke(member)
+
+    def _woke(self, member: _Member) -> None:
+        """The dispatched ``member`` runs: from now on a stall of its CPU time counts."""
+        with self._lock:
+            member.awake = True
+            self._progress += 1  # the watchdog's stall is measured from here
 
     def _watch(self) -> None:
         """The watchdog thread: force a dispatch when every running participant is stuck.
@@ -259,7 +270,14 @@ class Scheduler:
                 if self._joined < self.parties or not self._heap:
                     seen = -1
                     continue
-                current = {i: m.cpu() for i in self._running if (m := self._members.get(i))}
+                running = [m for i in self._running if (m := self._members.get(i))]
+                if any(not m.awake for m in running):
+                    # Dispatched but not yet woken (a loaded machine, the GIL held elsewhere):
+                    # it has not run, so it cannot be blocked. Pre-empting it here made the
+                    # interleaving depend on the machine's load (issue 9).
+                    seen = -1
+                    continue
+                current = {m.ident: m.cpu() for m in running}
                 if current and (seen != self._progress or samples != current):
                     # Something moved since the last look: look again after another stall.
                     seen, samples = self._progress, current
