@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+
 # pytester's in-process runs drop every module imported during the run. Hypothesis's pytest
 # plugin imports the whole of hypothesis lazily at terminal-summary time, and since its
 # distribution holds a pytest11 plugin, pytest assertion-rewrites all of it: re-doing that in
 # every inner run cost ~2.5 s a run. Importing it here keeps it across inner runs.
 import hypothesis.internal.observability  # noqa: F401
 import pytest
+
+# numpy cannot be imported a second time in one process ("cannot load module more than once per
+# process"): when an inner run is the first to import it (presidio's spaCy does, through the docs
+# examples), pytester drops it and every later import fails. Import it once, up front.
+with contextlib.suppress(ImportError):  # the test extra installs presidio, which needs numpy
+    import numpy  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

@@ -132,3 +132,63 @@ def test_an_unmatched_request_still_goes_to_the_pool_and_fails(prodreal_clock):
         HX2.get("https://nowhere.test/")
     chaos.stop(check=False)
     assert chaos.unmatched == ["GET https://nowhere.test/"]
+
+
+# A streamed request body (a generator, a multipart upload) is not read when the transport sees
+# it: chaos used to touch ``request.content`` and crash with ``httpx.RequestNotRead``.
+@pytest.mark.parametrize("mod", [httpx, httpx2], ids=["httpx", "httpx2"])
+def test_a_streamed_request_body_is_served_and_logged(prodreal_clock, mod):
+    def body():
+        yield b"chunk-1;"
+        yield b"chunk-2"
+
+    with Chaos(seed=1) as chaos:
+        route = chaos.post("https://upload.test/put", json={"ok": True}, name="up")
+        with mod.Client() as client:
+            assert client.post("https://upload.test/put", content=body()).json() == {"ok": True}
+            files = {"file": ("notes.txt", b"hello upload", "text/plain")}
+            assert client.post("https://upload.test/put", files=files).status_code == 200
+    first, second = route.calls
+    assert first.request.content == b"chunk-1;chunk-2"
+    assert b"hello upload" in second.request.content
+
+
+def test_an_async_streamed_request_body_is_served(prodreal_clock):
+    async def body():
+        yield b"async-"
+        yield b"chunk"
+
+    async def main() -> bytes:
+        async with httpx.AsyncClient() as client:
+            response = await client.post("https://upload.test/put", content=body())
+            assert response.status_code == 200
+        return route.calls[0].request.content
+
+    with Chaos(seed=1) as chaos:
+        route = chaos.post("https://upload.test/put", json={}, name="up")
+        assert asyncio.run(main()) == b"async-chunk"
+
+
+def test_an_openai_file_upload_goes_through_chaos(prodreal_clock):
+    import io
+
+    import openai
+
+    with Chaos(seed=1) as chaos:
+        route = chaos.post(
+            "https://api.openai.com/v1/files",
+            json={
+                "id": "file-1",
+                "object": "file",
+                "bytes": 5,
+                "created_at": 0,
+                "filename": "kb.jsonl",
+                "purpose": "assistants",
+                "status": "processed",
+            },
+        ).fail_times(1, 503)
+        client = openai.OpenAI(api_key="sk-test", max_retries=2)
+        made = client.files.create(file=("kb.jsonl", io.BytesIO(b"{}\n")), purpose="assistants")
+    assert made.id == "file-1"
+    assert len(route.calls) == 2  # the SDK retried the 503 with the same multipart body
+    assert all(b"kb.jsonl" in call.request.content for call in route.calls)

@@ -39,6 +39,7 @@ POSITIVES = [
     ("dni 12345678Z ok", "national_id", "es_dni"),
     ("cf RSSMRA85T10A562S ok", "national_id", "it_codicefiscale"),
     ("from 192.168.1.20 ok", "ip", "ipv4"),
+    ("the host was 10.20.30.40.", "ip", "ipv4"),  # at a sentence end: the period is not a part
     ("from 2001:db8::1 ok", "ip", "ipv6"),
     ("key sk-proj-" + "a1B2" * 10 + " ok", "api_key", "openai"),
     ("key sk-ant-api03-" + "x" * 40 + " ok", "api_key", "anthropic"),

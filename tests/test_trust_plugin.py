@@ -131,3 +131,69 @@ def test_unchecked_canaries_warn_and_no_channel_is_invalid(pytester: pytest.Pyte
     result = pytester.runpytest("-W", "error::pytest_prodreal.ProdrealWarning")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*planted but never checked*"])
+
+
+# Issue 11 item 3, end to end with the official openai SDK: the canary planted in a retrieved
+# document reaches the LLM prompt (an allowed route) and, through a careless log line and a
+# search API call, a third party. Each leak names its channel; the fixed service verifies.
+OPENAI_SUITE = """
+import logging
+
+import openai
+import pytest
+
+from pytest_prodreal.trust import mask
+
+COMPLETION = {
+    "id": "c1", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "finish_reason": "stop",
+                 "message": {"role": "assistant", "content": "Your order ships tomorrow [d1]."}}],
+}
+
+
+def answer(question, document, careful):
+    client = openai.OpenAI(api_key="sk-test", max_retries=2)
+    import httpx
+    who = mask(document.split("email ")[1].split()[0]) if careful else document
+    httpx.get("https://search.test/find", params={"q": question, "who": who})
+    logging.getLogger("rag").warning("retrieved %s", who)
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "system", "content": document}, {"role": "user", "content": question}],
+    )
+    return reply.choices[0].message.content
+
+
+@pytest.mark.parametrize("careful", [True, False], ids=["masked", "leaky"])
+def test_no_canary_leaves(prodreal_canaries, chaos, careful):
+    person = prodreal_canaries.person()
+    document = f"Customer {person.name}, email {person.email}, card {person.card}."
+    llm = chaos.post("https://api.openai.com/v1/chat/completions", json=COMPLETION)
+    llm.fail_times(1, 429)  # the SDK retries: the prompt is sent twice
+    chaos.get("https://search.test/find", json={"hits": []}, name="search")
+    prodreal_canaries.allow(llm)
+    out = answer("When does my order ship?", document, careful)
+    assert out == "Your order ships tomorrow [d1]."
+    assert len(llm.calls) == 2
+    prodreal_canaries.check(out)
+"""
+
+
+def test_canaries_through_the_openai_sdk(pytester: pytest.Pytester, xdist_args: list[str]) -> None:
+    pytester.makepyfile(test_openai_rag=OPENAI_SUITE)
+    result = pytester.runpytest("--prodreal-report=json:out.json", "-W", "default", *xdist_args)
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "email canary in request (route 'search' query)" in out
+    assert "email canary in log (logger 'rag' at WARNING)" in out
+    leak_lines = [line for line in out.splitlines() if " canary in " in line]
+    assert len(leak_lines) == 6  # name, email, card: in the log and in the search query
+    assert not [line for line in leak_lines if "openai" in line]  # the LLM route is allowed
+    data = json.loads((pytester.path / "out.json").read_text())
+    status = {r["id"]: r["status"] for r in data["remedies"]}
+    assert status["guardrails"] == "failing"  # the leaky twin fails and counts against it
+    by_test = {t["nodeid"].split("[")[-1]: t for t in data["tests"] if "[" in t["nodeid"]}
+    (masked,) = by_test["masked]"]["evidence"]
+    assert masked["held"] is True
+    assert masked["figures"]["canaries_reached"] >= 1  # it reached the service: it was exercised
+    assert masked["figures"]["leaks"] == 0 and masked["figures"]["requests"] == 3

@@ -297,12 +297,16 @@ class HttpRoute(Target):
     # -- serving a request ------------------------------------------------------------------------
 
     def _serve_sync(self, request: httpx.Request) -> httpx.Response:
+        # A streamed body (a generator, a multipart upload) is read first, as a server would:
+        # the call log, the request key and the canary check all read ``request.content``.
+        request.read()
         call, wait, exc, response = self._serve(request)
         if wait:
             self.chaos._sleep(wait)
         return self._finish(call, exc, response)
 
     async def _serve_async(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
         call, wait, exc, response = self._serve(request)
         if wait:
             try:

@@ -1,7 +1,8 @@
 """The ``trust`` category: guardrails, abstention and evidence-first, checked offline.
 
 - Detectors (:func:`scan`, :data:`DETECTORS`, :class:`Detector`, :class:`RegexDetector`): PII and
-  secrets, deterministic and validated (phonenumbers, python-stdnum).
+  secrets, deterministic and validated (phonenumbers, python-stdnum); :class:`PresidioDetector`
+  adapts presidio's offline pattern recognizers (optional).
 - Canary PII (:class:`Canaries`, the ``prodreal_canaries`` fixture): planted values traced
   through the output, the logs and the requests sent through ``chaos`` routes.
 - :func:`check_guardrails`, :func:`check_abstains`, :func:`check_evidence_first` (and the async
@@ -33,6 +34,7 @@ from ._guardrails import (
     check_guardrails,
 )
 from ._phone import PhoneDetector
+from ._presidio import PRESIDIO_KINDS, PresidioDetector
 from ._scan import API_KEY_SHAPES, DETECTORS, scan
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "ABSTENTION_PHRASES",
     "API_KEY_SHAPES",
     "DETECTORS",
+    "PRESIDIO_KINDS",
     "SDK_LOGGERS",
     "SECRET_REQUESTS",
     "AbstainResult",
@@ -53,6 +56,7 @@ __all__ = [
     "Leak",
     "Person",
     "PhoneDetector",
+    "PresidioDetector",
     "RegexDetector",
     "Violation",
     "acheck_abstains",

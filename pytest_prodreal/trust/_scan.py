@@ -49,7 +49,7 @@ _CARD = r"(?<![\d+-])(?:\d[ -]?){12,18}\d(?![\d-])"
 # to the next; one that starts with a look-behind (or ``\b``) is tried at every position, which
 # is several times slower. So ``\b\d`` is written ``[0-9](?<!\w[0-9])``: the same test, made
 # after the first character.
-_IPV4 = r"[0-9](?<![\w.][0-9])\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w.]|\.\d)"
+_IPV4 = r"[0-9](?<![\w.][0-9])\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)"
 _IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}(?![\w:])"
 #: National ids: (kind, pattern, fewest digits, a literal every one holds).
 _NATIONAL = (
