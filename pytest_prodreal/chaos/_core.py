@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ..errors import InvalidArgument, ProdrealWarning
 from ._faults import check_seconds
 from ._guard import Guard
-from ._log import ChaosCall, ScheduleEntry
+from ._log import ChaosCall, ScheduleEntry, format_schedule, unexercised
 from ._route import CallableRoute, Target
 
 if TYPE_CHECKING:
@@ -373,36 +373,11 @@ class Chaos:
 
     def format_schedule(self) -> str:
         """The realised schedule as text, with what to pass to replay it."""
-        lines = [
-            f"chaos schedule (seed={self.seed}; replay: Chaos(seed={self.seed}) with the same "
-            "routes, or the same --prodreal-seed): "
-            f"{len(self._calls)} calls, {self.faults_fired} faults, "
-            f"{self.elapsed:.3f} virtual s"
-        ]
-        lines += ["  " + c.describe() for c in self.calls]
-        if self._unmatched:
-            lines += [f"  UNMATCHED {u}" for u in self._unmatched]
-        return "\n".join(lines)
+        return format_schedule(self.seed, self.calls, self._unmatched, self.elapsed)
 
     def unexercised(self) -> list[str]:
         """A sentence for each route whose configured faults never fired."""
-        out = []
-        for route in self.routes.values():
-            if not route.has_faults:
-                continue
-            if not route.called:
-                rules = "; ".join(r.describe() for r in route.rules) or "its faults"
-                out.append(
-                    f"chaos route {route.name!r} was never called, so its faults ({rules}) "
-                    "never fired: remove it or make the code under test call it"
-                )
-            elif not route.faults_fired:
-                out.append(
-                    f"chaos route {route.name!r} was called {route.call_count} time(s) but none "
-                    "of its faults fired: it proves nothing about failure handling (raise the "
-                    "rate, call it more, or change the seed)"
-                )
-        return out
+        return unexercised(self.routes.values())
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -7,10 +7,18 @@ import sys
 import threading
 import weakref
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["CallLog", "CallRequest", "ChaosCall", "ScheduleEntry"]
+__all__ = [
+    "CallLog",
+    "CallRequest",
+    "ChaosCall",
+    "ScheduleEntry",
+    "format_schedule",
+    "unexercised",
+]
 
 
 @dataclass(frozen=True)
@@ -197,3 +205,39 @@ class CallLog:
     def virtual_latency(self) -> float:
         """The sum of injected latencies, in virtual seconds."""
         return sum(c.latency for c in self.calls)
+
+
+def format_schedule(
+    seed: int, calls: Sequence[ChaosCall], unmatched: Sequence[str], elapsed: float
+) -> str:
+    """A chaos's realised schedule as text, with what to pass to replay it."""
+    faults = sum(1 for c in calls if c.fault is not None)
+    lines = [
+        f"chaos schedule (seed={seed}; replay: Chaos(seed={seed}) with the same "
+        "routes, or the same --prodreal-seed): "
+        f"{len(calls)} calls, {faults} faults, {elapsed:.3f} virtual s"
+    ]
+    lines += ["  " + c.describe() for c in calls]
+    lines += [f"  UNMATCHED {u}" for u in unmatched]
+    return "\n".join(lines)
+
+
+def unexercised(routes: Iterable[Any]) -> list[str]:
+    """A sentence for each route (of a chaos) whose configured faults never fired."""
+    out = []
+    for route in routes:
+        if not route.has_faults:
+            continue
+        if not route.called:
+            rules = "; ".join(r.describe() for r in route.rules) or "its faults"
+            out.append(
+                f"chaos route {route.name!r} was never called, so its faults ({rules}) "
+                "never fired: remove it or make the code under test call it"
+            )
+        elif not route.faults_fired:
+            out.append(
+                f"chaos route {route.name!r} was called {route.call_count} time(s) but none "
+                "of its faults fired: it proves nothing about failure handling (raise the "
+                "rate, call it more, or change the seed)"
+            )
+    return out
