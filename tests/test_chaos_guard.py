@@ -152,3 +152,35 @@ def test_without_the_option_nothing_is_guarded(pytester):
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_file_body_to_an_allowed_local_server_arrives_whole():
+    # The urllib3 patch reads a file or generator body to match it against the routes; a request
+    # that no route takes and goes on to an allowed host must still carry that body.
+    import io
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import requests
+
+    got: list[bytes] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/up"
+    with Chaos(allow_loopback=True) as chaos:
+        chaos.post("https://elsewhere.test/up", json={})
+        response = requests.post(url, data=io.BytesIO(b"the whole body"), timeout=5)
+    thread.join(5)
+    server.server_close()
+    assert response.status_code == 204
+    assert got == [b"the whole body"]

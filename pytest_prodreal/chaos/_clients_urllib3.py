@@ -137,9 +137,12 @@ def patch_urllib3() -> Callable[[], None]:
                  "preload_content", "decode_content", "enforce_content_length")  # fmt: skip
         kw.update(zip(names, args, strict=False))
         full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
-        request = httpx.Request(
-            method, _url(full), headers=kw.get("headers") or {}, content=_body(kw.get("body"))
-        )
+        raw = kw.get("body")
+        content = _body(raw)
+        if raw is not None and not isinstance(raw, (str, bytes, bytearray, memoryview)):
+            kw["body"] = content  # a file or generator is read once: what goes on sends this
+        headers = kw.get("headers") or {}
+        request = httpx.Request(method, _url(full), headers=headers, content=content)
         request.extensions = {
             "timeout": _timeouts(self, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
             LIB_KEY: "urllib3",
