@@ -218,3 +218,85 @@ def test_a_chaos_imports_no_client_that_was_not_imported():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# Streamed aiohttp bodies (a multipart form with a file, an async generator, a file object) were
+# logged as their repr: a route, the call log and the canary check saw "<FormData ...>". They
+# are built with aiohttp's own payloads now, and still reach an allowed host whole.
+def _forms():
+    import io
+
+    form = aiohttp.FormData()
+    form.add_field("file", io.BytesIO(b"file-bytes"), filename="kb.txt")
+    form.add_field("email", "bob@example.com")
+
+    async def chunks():
+        yield b"part-1;"
+        yield b"part-2"
+
+    return [form, chunks(), io.BytesIO(b"a file object")]
+
+
+def test_aiohttp_streamed_bodies_are_seen_by_the_route(prodreal_clock):
+    from pytest_prodreal import Chaos
+
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            for data in _forms():
+                async with session.post("https://upload.test/put", data=data) as response:
+                    assert response.status == 200
+
+    with Chaos(seed=1) as chaos:
+        route = chaos.post("https://upload.test/put", json={})
+        asyncio.run(main())
+    form, chunks, fileobj = (call.request for call in route.calls)
+    assert form.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert b"file-bytes" in form.content and b"bob@example.com" in form.content
+    assert chunks.content == b"part-1;part-2"
+    assert fileobj.content == b"a file object"
+
+
+def test_aiohttp_streamed_bodies_reach_an_allowed_host_whole():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from pytest_prodreal import Chaos
+
+    got: list[bytes] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_POST(self):
+            if self.headers.get("Transfer-Encoding") == "chunked":
+                body = b""
+                while size := int(self.rfile.readline().strip(), 16):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+            else:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append(body)
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=lambda: [server.handle_request() for _ in range(3)])
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/up"
+
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            for data in _forms():
+                async with session.post(url, data=data) as response:
+                    assert response.status == 204
+
+    with Chaos(allow_loopback=True) as chaos:
+        chaos.post("https://elsewhere.test/up", json={})
+        asyncio.run(main())
+    thread.join(10)
+    server.server_close()
+    assert b"file-bytes" in got[0] and b"bob@example.com" in got[0]
+    assert got[1:] == [b"part-1;part-2", b"a file object"]

@@ -77,6 +77,33 @@ def _payload(data: Any, json: Any) -> bytes:
     return str(data).encode()
 
 
+async def _streamed(kw: dict[str, Any]) -> tuple[bytes, str] | None:
+    """The bytes and content type of a form, file or async iterable ``data``, as aiohttp sends.
+
+    aiohttp's own payload machinery builds the body (a multipart form with its boundary, a
+    file's bytes), so a route, the call log and the canary check see what the server would get.
+    The payload replaces ``data`` (an async iterable, read once, is put back as its bytes), so a
+    request that goes on to an allowed host still carries the whole body. ``None``: a body of a
+    simple kind, or an aiohttp without ``Payload.as_bytes`` (before 3.12).
+    """
+    data = kw.get("data")
+    if data is None or isinstance(data, (str, bytes, bytearray, dict)):
+        return None
+    payload = data() if isinstance(data, aiohttp.FormData) else data
+    if not isinstance(payload, aiohttp.payload.Payload):
+        try:
+            payload = aiohttp.payload.get_payload(payload)
+        except aiohttp.payload.LookupError:
+            return None
+    as_bytes = getattr(payload, "as_bytes", None)
+    if as_bytes is None:  # pragma: no cover - aiohttp < 3.12
+        return None
+    content: bytes = await as_bytes()
+    once = isinstance(payload, aiohttp.payload.AsyncIterablePayload)
+    kw["data"] = content if once else payload
+    return content, payload.content_type
+
+
 def patch_aiohttp() -> Callable[[], None]:
     """Patch ``ClientSession._request``; return the undo."""
     WIRE_ERRORS["aiohttp"] = _wire_error
@@ -94,10 +121,13 @@ def patch_aiohttp() -> Callable[[], None]:
         headers.update(CIMultiDict(kw.get("headers") or {}))
         if kw.get("json") is not None and "content-type" not in headers:
             headers["content-type"] = "application/json"
-        request = httpx.Request(
-            method, str(url), headers=list(headers.items()),
-            content=_payload(kw.get("data"), kw.get("json")),
-        )  # fmt: skip
+        streamed = await _streamed(kw)
+        if streamed is None:
+            content = _payload(kw.get("data"), kw.get("json"))
+        else:
+            content, content_type = streamed
+            headers.setdefault("content-type", content_type)
+        request = httpx.Request(method, str(url), headers=list(headers.items()), content=content)
         timeout = kw.get("timeout")
         if not isinstance(timeout, aiohttp.ClientTimeout):
             timeout = self.timeout
