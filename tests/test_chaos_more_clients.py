@@ -300,3 +300,62 @@ def test_aiohttp_streamed_bodies_reach_an_allowed_host_whole():
     server.server_close()
     assert b"file-bytes" in got[0] and b"bob@example.com" in got[0]
     assert got[1:] == [b"part-1;part-2", b"a file object"]
+
+
+# The requests fast path (issue 13, chaos_requests_vs_responses_ratio): with requests' default
+# adapter (Retry(0), no redirects in urllib3) a route's response is built at HTTPAdapter.send,
+# taking no pool connection; a network fault still runs urllib3's and requests' own code.
+def _mixed_run(session, monkeypatch):
+    from urllib3.connectionpool import HTTPConnectionPool
+
+    from pytest_prodreal import Chaos
+    from pytest_prodreal.clock import VirtualClock
+
+    taken = []
+    original = HTTPConnectionPool._get_conn
+    monkeypatch.setattr(
+        HTTPConnectionPool,
+        "_get_conn",
+        lambda self, timeout=None: taken.append(1) or original(self, timeout),
+    )
+    outcomes = []
+    with VirtualClock() as clock, Chaos(seed=7) as chaos:
+        route = chaos.route("GET", URL, json={"ok": True}).latency(median=0.05, p99=0.5)
+        route.fault(503, rate=0.15).fault(429, rate=0.1).fault("read_timeout", rate=0.05)
+        route.fault("connection_reset", rate=0.05)
+        for _ in range(80):
+            try:
+                outcomes.append(session.get(URL, timeout=(1, 2)).status_code)
+            except requests.RequestException as exc:
+                outcomes.append(type(exc).__name__)
+        elapsed = clock.elapsed
+    monkeypatch.undo()
+    return outcomes, elapsed, len(taken)
+
+
+def test_the_requests_fast_path_answers_as_urllib3_would(monkeypatch):
+    fast = requests.Session()  # the default adapter: the fast path
+    slow = requests.Session()  # a forcelist that never matches sends it all through urllib3
+    slow.mount(
+        "https://", HTTPAdapter(max_retries=urllib3.Retry(0, read=False, status_forcelist=[599]))
+    )
+    fast_outcomes, fast_elapsed, fast_taken = _mixed_run(fast, monkeypatch)
+    slow_outcomes, slow_elapsed, slow_taken = _mixed_run(slow, monkeypatch)
+    assert fast_outcomes == slow_outcomes
+    assert fast_elapsed == pytest.approx(slow_elapsed)
+    assert {"ReadTimeout", "ConnectionError", 503, 429, 200} <= set(fast_outcomes)
+    errors = sum(isinstance(o, str) for o in fast_outcomes)
+    assert fast_taken == errors  # only a network fault goes through the pool
+    assert slow_taken == len(slow_outcomes)
+
+
+def test_the_requests_adapter_is_patched_only_while_chaos_runs():
+    from pytest_prodreal import Chaos
+
+    before = HTTPAdapter.send
+    with Chaos(seed=1) as chaos:
+        assert HTTPAdapter.send.__module__ == "pytest_prodreal.chaos._clients_requests"
+        route = chaos.post(URL, json={"ok": True})
+        assert requests.post(URL, data=iter([b"a=", b"1"]), timeout=2).json() == {"ok": True}
+        assert route.calls[0].request.content == b"a=1"  # a generator body, read for the route
+    assert HTTPAdapter.send is before

@@ -6,9 +6,9 @@ routes (faults, latency, call log, seed, virtual time), and raises each network 
 client's *own* exception (registered in ``_routestate.WIRE_ERRORS``).
 
 Patching is process-wide and reference-counted. A client that is not installed is never
-imported: urllib3 is patched when it can be imported, aiohttp only when something already
-imported it (importing aiohttp costs ~100 ms; code that imports it later is still stopped by the
-network guard).
+imported: urllib3 is patched when it can be imported; requests' adapter (a fast path over the
+urllib3 patch) and aiohttp only when something already imported them (importing aiohttp costs
+~100 ms; code that imports it later is still stopped by the network guard).
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def start_clients() -> None:
             from ._clients_urllib3 import patch_urllib3
 
             _State.undo.append(patch_urllib3())
+            if "requests" in sys.modules:  # the fast path for requests' default adapter
+                from ._clients_requests import patch_requests
+
+                _State.undo.append(patch_requests())
         if "aiohttp" in sys.modules:
             from ._clients_aiohttp import patch_aiohttp
 

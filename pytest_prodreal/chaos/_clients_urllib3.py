@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,13 +27,14 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.response import HTTPResponse
+from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
 from ._faults import Wire
 from ._routestate import WIRE_ERRORS, Stream
 from ._transport import LIB_KEY
 
-__all__ = ["patch_urllib3"]
+__all__ = ["PENDING", "build_request", "http_response", "patch_urllib3", "retries_nothing"]
 
 _POOL, _CONN = "prodreal.urllib3.pool", "prodreal.urllib3.conn"
 
@@ -68,8 +70,11 @@ def _url(full: str) -> httpx.URL:
     return parsed
 
 
-def _timeouts(pool: HTTPConnectionPool, timeout: Any) -> dict[str, float | None]:
-    t = pool._get_timeout(timeout)
+def _timeouts(pool: HTTPConnectionPool | None, timeout: Any) -> dict[str, float | None]:
+    if pool is not None:
+        t = pool._get_timeout(timeout)
+    else:  # requests' fast path: requests always passes an explicit Timeout
+        t = timeout.clone() if isinstance(timeout, Timeout) else Timeout.from_float(timeout)
     connect = Timeout.resolve_default_timeout(t.connect_timeout)
     read = t.read_timeout
     read = Timeout.resolve_default_timeout(read) if read is not None else None
@@ -123,32 +128,110 @@ def _steps(response: httpx.Response) -> Iterator[tuple[float, bytes | BaseExcept
         yield 0.0, response.content
 
 
+def build_request(
+    pool: HTTPConnectionPool | None, conn: Any, method: str, url: str, kw: dict[str, Any]
+) -> httpx.Request:
+    """The request as chaos sees it (a file or generator body is read and put back as bytes).
+
+    ``pool`` is ``None`` for requests' fast path (``url`` is then absolute).
+    """
+    full = url if pool is None or "://" in url else f"{pool.scheme}://{pool.host}:{pool.port}{url}"
+    raw = kw.get("body")
+    content = _body(raw)
+    if raw is not None and not isinstance(raw, (str, bytes, bytearray, memoryview)):
+        kw["body"] = content  # a file or generator is read once: what goes on sends this
+    headers = kw.get("headers") or {}
+    # A ready byte stream skips httpx's body encoding (its isinstance checks against typing
+    # protocols cost ~15 µs a request); the headers httpx would add are added the same way.
+    request = httpx.Request(method, _url(full), headers=headers, stream=httpx.ByteStream(content))
+    request._prepare({"Content-Length": str(len(content))} if content else {})
+    request._content = content
+    request.extensions = {
+        "timeout": _timeouts(pool, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
+        LIB_KEY: "urllib3",
+        _POOL: pool,
+        _CONN: conn,
+    }
+    return request
+
+
+def http_response(
+    pool: HTTPConnectionPool | None, response: httpx.Response, chaos: Any, method: str, url: str,
+    kw: dict[str, Any],
+) -> HTTPResponse:  # fmt: skip
+    """The urllib3 response for a chaos route's ``response`` (``pool=None``: no connection)."""
+    stream = response.stream
+    body: Any = (
+        io.BytesIO(response.content)  # a plain body, read at construction
+        if isinstance(stream, httpx.ByteStream)
+        else _Body(_steps(response), chaos._sleep)
+    )
+    return HTTPResponse(
+        body=body,
+        headers=HTTPHeaderDict(response.headers.multi_items()),
+        status=response.status_code,
+        reason=response.reason_phrase,
+        preload_content=kw.get("preload_content", True),
+        decode_content=kw.get("decode_content", True),
+        enforce_content_length=kw.get("enforce_content_length", True),
+        request_method=method,
+        request_url=url,
+        pool=pool,
+        connection=kw.get("response_conn") if pool is not None else None,
+        retries=kw.get("retries"),
+    )
+
+
+def retries_nothing(retries: Any) -> bool:
+    """Whether urllib3 would hand back every response as it is with these ``retries``.
+
+    ``Retry(0)`` with no ``status_forcelist`` (requests' default is ``Retry(0, read=False)``).
+    """
+    return isinstance(retries, Retry) and retries.total == 0 and not retries.status_forcelist
+
+
+def _retries_nothing(kw: dict[str, Any]) -> bool:
+    """Whether ``urlopen`` with these arguments would neither retry nor redirect a response.
+
+    requests' default: ``Retry(0, read=False)`` and ``redirect=False`` (requests follows
+    redirects itself). Then ``urlopen`` hands a response straight back, and chaos may serve it
+    without going through the pool (what ``responses`` saves by patching above urllib3). A
+    ``status_forcelist`` makes a zero-retry ``Retry`` raise on those statuses: not this case.
+    """
+    return kw.get("redirect", True) is False and retries_nothing(kw.get("retries"))
+
+
+class _Pending(threading.local):
+    """An error chaos decided for this thread's next ``_make_request`` (see ``urlopen``)."""
+
+    outcome: tuple[Any, Any, BaseException] | None = None
+
+
+#: Set by a fast path (``urlopen`` here, ``HTTPAdapter.send`` in ``_clients_requests``) that
+#: served a network error: urllib3's own code then runs and the next ``_make_request`` raises it.
+PENDING = _Pending()
+
+
 def patch_urllib3() -> Callable[[], None]:
     """Patch the pool; return the undo."""
     WIRE_ERRORS["urllib3"] = _wire_error
     original = HTTPConnectionPool.__dict__["_make_request"]
+    original_urlopen = HTTPConnectionPool.__dict__["urlopen"]
+    pending = PENDING
 
     def _make_request(
         self: HTTPConnectionPool, conn: Any, method: str, url: str, *args: Any, **kw: Any
     ) -> Any:
         from ._clients import find_route
 
+        if pending.outcome is not None:  # decided by the fast path of urlopen: raise it here
+            decided_route, decided_call, error = pending.outcome
+            pending.outcome = None
+            decided_route._finish(decided_call, error, None)
         names = ("body", "headers", "retries", "timeout", "chunked", "response_conn",
                  "preload_content", "decode_content", "enforce_content_length")  # fmt: skip
         kw.update(zip(names, args, strict=False))
-        full = url if "://" in url else f"{self.scheme}://{self.host}:{self.port}{url}"
-        raw = kw.get("body")
-        content = _body(raw)
-        if raw is not None and not isinstance(raw, (str, bytes, bytearray, memoryview)):
-            kw["body"] = content  # a file or generator is read once: what goes on sends this
-        headers = kw.get("headers") or {}
-        request = httpx.Request(method, _url(full), headers=headers, content=content)
-        request.extensions = {
-            "timeout": _timeouts(self, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
-            LIB_KEY: "urllib3",
-            _POOL: self,
-            _CONN: conn,
-        }
+        request = build_request(self, conn, method, url, kw)
         found = find_route(request)
         if found is None:
             return original(self, conn, method, url, **kw)
@@ -157,31 +240,40 @@ def patch_urllib3() -> Callable[[], None]:
         if wait:
             chaos._sleep(wait)
         response = route._finish(call, exc, response)
-        stream = response.stream
-        body: Any = (
-            io.BytesIO(response.content)  # a plain body, read at construction
-            if isinstance(stream, httpx.ByteStream)
-            else _Body(_steps(response), chaos._sleep)
-        )
-        return HTTPResponse(
-            body=body,
-            headers=HTTPHeaderDict(response.headers.multi_items()),
-            status=response.status_code,
-            reason=response.reason_phrase,
-            preload_content=kw.get("preload_content", True),
-            decode_content=kw.get("decode_content", True),
-            enforce_content_length=kw.get("enforce_content_length", True),
-            request_method=method,
-            request_url=url,
-            pool=self,
-            connection=kw.get("response_conn"),
-            retries=kw.get("retries"),
-        )
+        return http_response(self, response, chaos, method, url, kw)
+
+    def urlopen(self: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        from ._clients import find_route
+
+        if args or pending.outcome is not None or not _retries_nothing(kw):
+            return original_urlopen(self, method, url, *args, **kw)
+        request = build_request(self, None, method, url, kw)
+        found = find_route(request)
+        if found is None:
+            return original_urlopen(self, method, url, **kw)
+        chaos, route = found
+        call, wait, exc, response = route._serve(request)
+        if wait:
+            chaos._sleep(wait)
+        if exc is not None:
+            # A network error: urllib3 wraps and maps it (ProtocolError, MaxRetryError), so let
+            # its own urlopen run, with the next _make_request of this thread raising it.
+            pending.outcome = (route, call, exc)
+            try:
+                return original_urlopen(self, method, url, **kw)
+            finally:
+                pending.outcome = None
+        response = route._finish(call, None, response)
+        # No pool connection was taken, so none is given back (pool=None).
+        return http_response(None, response, chaos, method, url, kw)
 
     HTTPConnectionPool._make_request = _make_request  # type: ignore[method-assign]
+    HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign]
 
     def undo() -> None:
         if HTTPConnectionPool.__dict__.get("_make_request") is _make_request:
             HTTPConnectionPool._make_request = original  # type: ignore[method-assign]
+        if HTTPConnectionPool.__dict__.get("urlopen") is urlopen:
+            HTTPConnectionPool.urlopen = original_urlopen  # type: ignore[method-assign]
 
     return undo
