@@ -140,11 +140,18 @@ def build_request(
     content = _body(raw)
     if raw is not None and not isinstance(raw, (str, bytes, bytearray, memoryview)):
         kw["body"] = content  # a file or generator is read once: what goes on sends this
-    headers = kw.get("headers") or {}
+    url_ = _url(full)
     # A ready byte stream skips httpx's body encoding (its isinstance checks against typing
-    # protocols cost ~15 µs a request); the headers httpx would add are added the same way.
-    request = httpx.Request(method, _url(full), headers=headers, stream=httpx.ByteStream(content))
-    request._prepare({"Content-Length": str(len(content))} if content else {})
+    # protocols cost ~15 µs a request), and the headers httpx would add (Host, Content-Length)
+    # are added here, so the request is built once (httpx's ``_prepare`` rebuilds its headers).
+    headers = list((kw.get("headers") or {}).items())
+    names = {k.lower() for k, _ in headers}
+    if "host" not in names and url_.host:
+        headers.insert(0, ("Host", url_.netloc.decode("ascii")))
+    if "content-length" not in names and "transfer-encoding" not in names:
+        if content or method in ("POST", "PUT", "PATCH"):
+            headers.append(("Content-Length", str(len(content))))
+    request = httpx.Request(method, url_, headers=headers, stream=httpx.ByteStream(content))
     request._content = content
     request.extensions = {
         "timeout": _timeouts(pool, kw.get("timeout", urllib3.util.timeout._DEFAULT_TIMEOUT)),
