@@ -148,9 +148,9 @@ def build_request(
     names = {k.lower() for k, _ in headers}
     if "host" not in names and url_.host:
         headers.insert(0, ("Host", url_.netloc.decode("ascii")))
-    if "content-length" not in names and "transfer-encoding" not in names:
-        if content or method in ("POST", "PUT", "PATCH"):
-            headers.append(("Content-Length", str(len(content))))
+    sized = "content-length" in names or "transfer-encoding" in names
+    if not sized and (content or method in ("POST", "PUT", "PATCH")):
+        headers.append(("Content-Length", str(len(content))))
     request = httpx.Request(method, url_, headers=headers, stream=httpx.ByteStream(content))
     request._content = content
     request.extensions = {
