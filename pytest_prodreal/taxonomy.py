@@ -53,6 +53,9 @@ class Taxonomy:
     """
 
     categories: tuple[Category, ...]
+    # Lookup tables derived from ``categories`` (not part of equality, hashing or the repr).
+    _cats: dict[str, Category] = field(init=False, repr=False, compare=False, hash=False)
+    _rems: dict[str, Remedy] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         cats: dict[str, Category] = {}
@@ -72,26 +75,26 @@ class Taxonomy:
     @property
     def ids(self) -> tuple[str, ...]:
         """Every valid id: categories first, then remedies."""
-        return tuple(self._cats) + tuple(self._rems)  # type: ignore[attr-defined]
+        return tuple(self._cats) + tuple(self._rems)
 
     def category(self, cid: str) -> Category:
         """Return the category with id ``cid`` (``KeyError`` if unknown)."""
-        return self._cats[cid]  # type: ignore[attr-defined,no-any-return]
+        return self._cats[cid]
 
     def remedy(self, rid: str) -> Remedy:
         """Return the remedy with id ``rid`` (``KeyError`` if unknown)."""
-        return self._rems[rid]  # type: ignore[attr-defined,no-any-return]
+        return self._rems[rid]
 
     def is_category(self, xid: str) -> bool:
         """Whether ``xid`` names a category."""
-        return xid in self._cats  # type: ignore[attr-defined]
+        return xid in self._cats
 
     def is_remedy(self, xid: str) -> bool:
         """Whether ``xid`` names a remedy."""
-        return xid in self._rems  # type: ignore[attr-defined]
+        return xid in self._rems
 
     def __contains__(self, xid: object) -> bool:
-        return xid in self._cats or xid in self._rems  # type: ignore[attr-defined]
+        return xid in self._cats or xid in self._rems
 
     def __iter__(self) -> Iterator[Category]:
         return iter(self.categories)
