@@ -418,12 +418,14 @@ class HttpRoute(Target):
         request: httpx.Request,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        return httpx.Response(
+        response: httpx.Response = _plain_response(
+            httpx,
             status,
-            headers={"content-type": "application/json", **(headers or {})},
-            content=_error_json(status, message, kind),
-            request=request,
+            {"content-type": "application/json", **(headers or {})},
+            _error_json(status, message, kind),
+            request,
         )
+        return response
 
     def _healthy(self, request: httpx.Request, fault: str | None, stall_s: float) -> Any:
         if self._chunks is not None or fault is not None:
@@ -469,10 +471,12 @@ def _plain_response(
     (~7 µs a request, the largest share of serving a healthy call); a body with no
     ``Content-Encoding`` is its own decoded content. A compressed body takes the decoding path.
     """
-    if any(k.lower() == "content-encoding" for k in headers):
+    names = [k.lower() for k in headers]
+    if "content-encoding" in names:
         return mod.Response(status, headers=headers, content=body, request=request)
+    if "content-length" not in names and "transfer-encoding" not in names:
+        headers = {**headers, "Content-Length": str(len(body))}  # as Response(content=...) sets
     response = mod.Response(status, headers=headers, stream=mod.ByteStream(body), request=request)
-    response._prepare({"Content-Length": str(len(body))})  # as Response(content=...) sets it
     response._content = body
     return response
 
