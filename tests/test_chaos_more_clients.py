@@ -359,3 +359,20 @@ def test_the_requests_adapter_is_patched_only_while_chaos_runs():
         assert requests.post(URL, data=iter([b"a=", b"1"]), timeout=2).json() == {"ok": True}
         assert route.calls[0].request.content == b"a=1"  # a generator body, read for the route
     assert HTTPAdapter.send is before
+
+
+def test_aiohttp_form_pairs_are_sent_as_aiohttp_sends_them(prodreal_clock):
+    from pytest_prodreal import Chaos
+
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            pairs = [("email", "bob@example.com"), ("plan", "pro")]
+            async with session.post("https://upload.test/form", data=pairs) as response:
+                assert response.status == 200
+
+    with Chaos(seed=1) as chaos:
+        route = chaos.post("https://upload.test/form", json={})
+        asyncio.run(main())
+    (call,) = route.calls
+    assert call.request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert call.request.content == b"email=bob%40example.com&plan=pro"

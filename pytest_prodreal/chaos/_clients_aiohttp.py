@@ -94,7 +94,10 @@ async def _streamed(kw: dict[str, Any]) -> tuple[bytes, str] | None:
         try:
             payload = aiohttp.payload.get_payload(payload)
         except aiohttp.payload.LookupError:
-            return None
+            try:  # what aiohttp itself does next: a sequence of (name, value) pairs is a form
+                payload = aiohttp.FormData(data)()
+            except (TypeError, ValueError):
+                return None
     as_bytes = getattr(payload, "as_bytes", None)
     if as_bytes is None:  # pragma: no cover - aiohttp < 3.12
         return None
