@@ -130,8 +130,27 @@ import importlib.metadata
 import re
 import sys
 
+def _owners():
+    # importlib.metadata.packages_distributions(), also on Python 3.10, whose version reads only
+    # top_level.txt (which wheels built by hatchling or flit, httpx's say, do not have): a
+    # distribution's top-level names are then taken from the files it installed.
+    owners = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        tops = (dist.read_text("top_level.txt") or "").split()
+        if not tops:
+            for f in dist.files or ():
+                first = f.parts[0] if f.parts else ""
+                if len(f.parts) > 1 and not first.endswith((".dist-info", ".egg-info")):
+                    tops.append(first)
+                elif f.suffix == ".py" and len(f.parts) == 1:
+                    tops.append(f.stem)
+        for top in set(tops):
+            owners.setdefault(top, []).append(name)
+    return owners
+
 def pytest_unconfigure(config):
-    owners = importlib.metadata.packages_distributions()
+    owners = _owners()
     tops = {name.partition(".")[0] for name in list(sys.modules)}
     dists = {re.sub(r"[-_.]+", "-", d).lower() for t in tops for d in owners.get(t, ())}
     print("DISTS", " ".join(sorted(dists)))
