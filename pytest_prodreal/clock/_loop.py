@@ -148,6 +148,19 @@ class VirtualTimeEventLoop(asyncio.SelectorEventLoop):
     def _executor_done(self, _future: asyncio.Future[Any]) -> None:
         self._executor_pending -= 1
 
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        """Join the default executor's threads, as asyncio does, with real time flowing.
+
+        Python 3.12+ bounds the join with a timeout (300 s in ``asyncio.run``): on the virtual
+        clock an idle loop would jump straight to it and warn "The executor did not finishing
+        joining its threads within 300 seconds" although the threads were ending.
+        """
+        self._executor_pending += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._executor_pending -= 1
+
     def _real_work_pending(self) -> bool:
         if self._executor_pending:
             return True
