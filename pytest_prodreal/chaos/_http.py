@@ -14,8 +14,6 @@ httpx; interception itself lives in ``_transport``).
 
 from __future__ import annotations
 
-import json as jsonlib
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,7 +28,15 @@ from ._latency import check_seconds as _secs
 from ._log import ChaosCall, caller_id
 from ._route import FaultKind, Rule, Target
 from ._routeargs import healthy_body
-from ._routestate import RateLimit, Stream, TokenAuthority, transport_error
+from ._routestate import (
+    RateLimit,
+    Stream,
+    TokenAuthority,
+    error_json,
+    plain_response,
+    split_body,
+    transport_error,
+)
 from ._transport import LIB_KEY, ChaosRouter
 
 if TYPE_CHECKING:
@@ -39,10 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["HttpRoute", "build_route"]
 
 _RETRY_HEADER = "x-stainless-retry-count"  # openai/anthropic number their retries
-
-
-def _error_json(status: int, message: str, kind: str) -> bytes:
-    return jsonlib.dumps({"error": {"message": message, "type": kind, "code": status}}).encode()
 
 
 class HttpRoute(Target):
@@ -418,18 +420,18 @@ class HttpRoute(Target):
         request: httpx.Request,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        response: httpx.Response = _plain_response(
+        response: httpx.Response = plain_response(
             httpx,
             status,
             {"content-type": "application/json", **(headers or {})},
-            _error_json(status, message, kind),
+            error_json(status, message, kind),
             request,
         )
         return response
 
     def _healthy(self, request: httpx.Request, fault: str | None, stall_s: float) -> Any:
         if self._chunks is not None or fault is not None:
-            chunks = self._chunks if self._chunks is not None else _split(self.body)
+            chunks = self._chunks if self._chunks is not None else split_body(self.body)
             stream = Stream(
                 self, request, chunks, delay=self._chunk_delay, fault=fault, stall_s=stall_s
             )
@@ -440,7 +442,7 @@ class HttpRoute(Target):
         # The client's own Response class when it is served at the httpx2 transport: the
         # common case (a healthy answer to an SDK) then needs no second response object.
         mod = sys.modules["httpx2"] if request.extensions.get(LIB_KEY) == "httpx2" else httpx
-        return _plain_response(mod, self.status, self.headers, self.body, request)
+        return plain_response(mod, self.status, self.headers, self.body, request)
 
     def _bad(self, kind: str, request: httpx.Request) -> httpx.Response:
         json_type = {"content-type": "application/json"}
@@ -460,32 +462,6 @@ class HttpRoute(Target):
         if kind == "wrong_content_type":
             return httpx.Response(200, headers={"content-type": "text/plain"}, content=self.body)
         return httpx.Response(200, headers=json_type, content=b'{"unexpected": true}')
-
-
-def _plain_response(
-    mod: Any, status: int, headers: dict[str, str], body: bytes, request: httpx.Request
-) -> Any:
-    """``mod.Response(status, headers=headers, content=body)``, without decoding ``body`` again.
-
-    ``Response(content=...)`` runs the body it was just given through the content decoders
-    (~7 µs a request, the largest share of serving a healthy call); a body with no
-    ``Content-Encoding`` is its own decoded content. A compressed body takes the decoding path.
-    """
-    names = [k.lower() for k in headers]
-    if "content-encoding" in names:
-        return mod.Response(status, headers=headers, content=body, request=request)
-    if "content-length" not in names and "transfer-encoding" not in names:
-        headers = {**headers, "Content-Length": str(len(body))}  # as Response(content=...) sets
-    response = mod.Response(status, headers=headers, stream=mod.ByteStream(body), request=request)
-    response._content = body
-    return response
-
-
-def _split(body: bytes, parts: int = 4) -> list[bytes]:
-    if not body:
-        return [b""]
-    size = max(1, math.ceil(len(body) / parts))
-    return [body[i : i + size] for i in range(0, len(body), size)]
 
 
 def build_route(
