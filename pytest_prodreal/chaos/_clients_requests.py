@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._clients_urllib3 import PENDING, build_request, http_response, retries_nothing
+from ._clients_urllib3 import (
+    PENDING,
+    build_request,
+    http_response,
+    retries_nothing,
+    serve_or_defer,
+)
 
 __all__ = ["patch_requests"]
 
@@ -68,18 +74,15 @@ def patch_requests() -> Callable[[], None]:
         if found is None:
             return through_urllib3()
         chaos, route = found
-        call, wait, exc, response = route._serve(routed)
-        if wait:
-            chaos._sleep(wait)
-        if exc is not None:
-            PENDING.outcome = (route, call, exc)
-            try:
-                return through_urllib3()
-            finally:
-                PENDING.outcome = None
-        served = route._finish(call, None, response)
-        return self.build_response(request, http_response(None, served, chaos, request.method,
-                                                          request.url, kw))  # fmt: skip
+        return serve_or_defer(
+            chaos,
+            route,
+            routed,
+            lambda served: self.build_response(
+                request, http_response(None, served, chaos, request.method, request.url, kw)
+            ),
+            through_urllib3,
+        )
 
     HTTPAdapter.send = send  # type: ignore[method-assign]
 

@@ -34,7 +34,14 @@ from ._faults import Wire
 from ._routestate import WIRE_ERRORS, Stream
 from ._transport import LIB_KEY
 
-__all__ = ["PENDING", "build_request", "http_response", "patch_urllib3", "retries_nothing"]
+__all__ = [
+    "PENDING",
+    "build_request",
+    "http_response",
+    "patch_urllib3",
+    "retries_nothing",
+    "serve_or_defer",
+]
 
 _POOL, _CONN = "prodreal.urllib3.pool", "prodreal.urllib3.conn"
 
@@ -219,6 +226,33 @@ class _Pending(threading.local):
 PENDING = _Pending()
 
 
+def serve_or_defer(
+    chaos: Any,
+    route: Any,
+    request: httpx.Request,
+    respond: Callable[[httpx.Response], Any],
+    through: Callable[[], Any],
+) -> Any:
+    """Serve ``request`` from ``route`` on a fast path, or defer a network error to the client.
+
+    A response goes to ``respond(response)``. A network error runs ``through()``, the client's
+    own code, whose next ``_make_request`` raises it.
+
+    urllib3 wraps and maps a network error (``ProtocolError``, ``MaxRetryError``) and requests
+    maps those in turn: letting their code run keeps every exception what it is without chaos.
+    """
+    call, wait, exc, response = route._serve(request)
+    if wait:
+        chaos._sleep(wait)
+    if exc is not None:
+        PENDING.outcome = (route, call, exc)
+        try:
+            return through()
+        finally:
+            PENDING.outcome = None
+    return respond(route._finish(call, None, response))
+
+
 def patch_urllib3() -> Callable[[], None]:
     """Patch the pool; return the undo."""
     WIRE_ERRORS["urllib3"] = _wire_error
@@ -259,20 +293,14 @@ def patch_urllib3() -> Callable[[], None]:
         if found is None:
             return original_urlopen(self, method, url, **kw)
         chaos, route = found
-        call, wait, exc, response = route._serve(request)
-        if wait:
-            chaos._sleep(wait)
-        if exc is not None:
-            # A network error: urllib3 wraps and maps it (ProtocolError, MaxRetryError), so let
-            # its own urlopen run, with the next _make_request of this thread raising it.
-            pending.outcome = (route, call, exc)
-            try:
-                return original_urlopen(self, method, url, **kw)
-            finally:
-                pending.outcome = None
-        response = route._finish(call, None, response)
-        # No pool connection was taken, so none is given back (pool=None).
-        return http_response(None, response, chaos, method, url, kw)
+        return serve_or_defer(
+            chaos,
+            route,
+            request,
+            # No pool connection was taken, so none is given back (pool=None).
+            lambda served: http_response(None, served, chaos, method, url, kw),
+            lambda: original_urlopen(self, method, url, **kw),
+        )
 
     HTTPConnectionPool._make_request = _make_request  # type: ignore[method-assign]
     HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign]

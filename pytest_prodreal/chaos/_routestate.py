@@ -1,5 +1,7 @@
-"""What HTTP routes keep between calls (streamed bodies, rate limits, bearer tokens), and the
-responses they build."""
+"""What HTTP routes keep between calls, and the responses they build.
+
+Streamed bodies, rate limits and bearer tokens; JSON error bodies and plain responses.
+"""
 
 from __future__ import annotations
 
