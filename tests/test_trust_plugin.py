@@ -186,7 +186,10 @@ def test_canaries_through_the_openai_sdk(pytester: pytest.Pytester, xdist_args: 
     out = result.stdout.str()
     assert "email canary in request (route 'search' query)" in out
     assert "email canary in log (logger 'rag' at WARNING)" in out
-    leak_lines = [line for line in out.splitlines() if " canary in " in line]
+    # Only the failure section's "E" lines: with CI set, pytest's short summary repeats the
+    # whole message untruncated, so counting every line would depend on the environment.
+    lines = out.splitlines()
+    leak_lines = [line for line in lines if line.startswith("E") and " canary in " in line]
     assert len(leak_lines) == 6  # name, email, card: in the log and in the search query
     assert not [line for line in leak_lines if "openai" in line]  # the LLM route is allowed
     data = json.loads((pytester.path / "out.json").read_text())
