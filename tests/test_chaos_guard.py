@@ -124,7 +124,8 @@ def test_session_guard_option_fails_every_leaking_test(pytester, xdist_args):
     pytester.makepyfile(GUARDED)
     result = pytester.runpytest("--prodreal-network-guard", "-p", "no:randomly", *xdist_args)
     result.assert_outcomes(passed=3, errors=2)
-    result.stdout.fnmatch_lines(["*network-guard blocked 1 network connection*192.0.2.1:81*"])
+    guard = "network guard (--prodreal-network-guard / ini prodreal_network_guard)"
+    result.stdout.fnmatch_lines([f"*{guard} blocked 1 network connection*192.0.2.1:81*"])
     result.stdout.fnmatch_lines(["*nowhere.invalid*client: requests*"])
 
 
@@ -184,3 +185,127 @@ def test_a_file_body_to_an_allowed_local_server_arrives_whole():
     server.server_close()
     assert response.status_code == 204
     assert got == [b"the whole body"]
+
+
+@pytest.mark.parametrize(
+    ("call", "host"),
+    [
+        (lambda: socket.gethostbyname("db.internal"), "db.internal"),
+        (lambda: socket.gethostbyname_ex("db.internal"), "db.internal"),
+        (lambda: socket.gethostbyname("localhost"), "localhost"),  # loopback not allowed
+        (lambda: socket.gethostbyaddr("203.0.113.7"), "203.0.113.7"),
+        (lambda: socket.getnameinfo(("203.0.113.7", 443), 0), "203.0.113.7:443"),
+    ],
+    ids=["gethostbyname", "gethostbyname_ex", "localhost", "gethostbyaddr", "getnameinfo"],
+)
+def test_every_dns_function_is_guarded(call, host):
+    # Before, only getaddrinfo was patched: these four sent a real query to the resolver.
+    ch = Chaos().start()
+    with contextlib.suppress(OSError):
+        call()  # a client that swallows the error...
+    with pytest.raises(UnmatchedRequestError, match=rf"blocked 1 connection.*{host}"):
+        ch.stop()  # ...still fails the chaos at exit
+
+
+def test_numeric_lookups_need_no_dns_and_pass():
+    with Chaos():
+        assert socket.gethostbyname("203.0.113.7") == "203.0.113.7"
+        host, _ = socket.getnameinfo(("203.0.113.7", 443), socket.NI_NUMERICHOST)
+        assert host == "203.0.113.7"
+    with Chaos(allow_loopback=True):
+        assert socket.gethostbyname("localhost").startswith("127.")
+
+
+def test_udp_datagrams_are_guarded():
+    # A datagram needs no connect(): sendto and sendmsg were let through before.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    address = listener.getsockname()
+    ch = Chaos().start()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            with pytest.raises(NetworkBlockedError, match=rf"127\.0\.0\.1:{address[1]}"):
+                s.sendto(b"leak", address)
+            with pytest.raises(NetworkBlockedError, match="sendto"):
+                s.sendto(b"leak", 0, address)
+            with pytest.raises(NetworkBlockedError, match="sendmsg"):
+                s.sendmsg([b"leak"], [], 0, address)
+    finally:
+        with pytest.raises(UnmatchedRequestError, match="blocked 3 connection"):
+            ch.stop()
+    with pytest.raises(TimeoutError):
+        listener.recv(16)  # nothing arrived
+    with Chaos(allow_loopback=True), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(b"ok", address)  # allowed: it arrives
+    assert listener.recv(16) == b"ok"
+    listener.close()
+
+
+@pytest.mark.parametrize("client", ["httpx", "requests", "urllib3", "aiohttp"])
+def test_an_unrouted_request_names_host_port_and_client(client):
+    import asyncio
+
+    import aiohttp
+    import httpx
+    import requests
+    import urllib3
+
+    url = "https://unrouted.example.com/x"
+    ch = Chaos().start()
+    try:
+        with contextlib.suppress(Exception):  # the client may wrap it or the caller swallow it
+            if client == "httpx":
+                httpx.get(url)
+            elif client == "requests":
+                requests.get(url, timeout=1)
+            elif client == "urllib3":
+                urllib3.PoolManager().request("GET", url, retries=False)
+            else:
+
+                async def go() -> None:
+                    async with aiohttp.ClientSession() as session:
+                        await session.get(url)
+
+                asyncio.run(go())
+    finally:
+        with pytest.raises(UnmatchedRequestError) as info:
+            ch.stop()
+    message = str(info.value)
+    assert f"GET {url} (host unrouted.example.com, port 443, client {client})" in message
+
+
+@pytest.mark.parametrize("client", ["requests", "urllib3"])
+def test_an_ipv6_literal_url_through_urllib3(client):
+    # The pool keeps an IPv6 host without its brackets: the URL chaos built from it
+    # ("http://::1:8080/") did not parse, and every such request crashed with InvalidURL.
+    import requests
+    import urllib3
+
+    with Chaos() as ch:
+        ch.route("GET", "http://[2001:db8::1]:8080/x").healthy(json={"ok": True})
+        if client == "requests":
+            assert requests.get("http://[2001:db8::1]:8080/x", timeout=1).json() == {"ok": True}
+        else:
+            pool = urllib3.PoolManager()
+            assert pool.request("GET", "http://[2001:db8::1]:8080/x").json() == {"ok": True}
+
+
+def test_a_lookup_in_asyncio_s_executor_is_named_as_such():
+    # asyncio resolves in a worker thread, whose stack holds no client: it was called
+    # "a raw socket (from concurrent.futures.thread)".
+    import asyncio
+
+    async def go() -> None:
+        await asyncio.open_connection("db.internal", 5432)
+
+    ch = Chaos().start()
+    try:
+        with pytest.raises(
+            NetworkBlockedError,
+            match=r"db\.internal:5432 \(client: a lookup in a worker thread \(asyncio's loop",
+        ):
+            asyncio.run(go())
+    finally:
+        with pytest.raises(UnmatchedRequestError):
+            ch.stop()

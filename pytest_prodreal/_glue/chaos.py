@@ -110,10 +110,11 @@ class NetworkGuardHooks:
                 guard.stop()
                 if guard.blocked:
                     raise AssertionError(
-                        f"--prodreal-network-guard blocked {len(guard.blocked)} network "
+                        "the network guard (--prodreal-network-guard / ini "
+                        f"prodreal_network_guard) blocked {len(guard.blocked)} network "
                         f"connection(s): {'; '.join(dict.fromkeys(guard.blocked))}. Route them "
-                        "with the chaos fixture, or pass --prodreal-allow-loopback for a local "
-                        "server"
+                        "with the chaos fixture, or pass --prodreal-allow-loopback (ini "
+                        "prodreal_allow_loopback) for a local server"
                     )
 
 

@@ -66,11 +66,12 @@ def stop_clients() -> None:
             _State.undo.pop()()
 
 
-def find_route(request: httpx.Request) -> tuple[Chaos, HttpRoute] | None:
+def find_route(request: httpx.Request, client: str | None = None) -> tuple[Chaos, HttpRoute] | None:
     """The running chaos route for ``request`` (innermost chaos first).
 
     ``None`` means "send it for real" (the guard allows the host). A request no route matches
-    is recorded as unmatched and raises :class:`~._transport.UnmatchedRequest`.
+    is recorded as unmatched and raises :class:`~._transport.UnmatchedRequest`, naming
+    ``client`` (else the client library found on the calling stack).
     """
     from ._core import _stack, _stack_lock
     from ._transport import UnmatchedRequest
@@ -85,6 +86,6 @@ def find_route(request: httpx.Request) -> tuple[Chaos, HttpRoute] | None:
                 return chaos, route
     if not running or running[0]._lets_through(request.url.host):
         return None
-    error = UnmatchedRequest(running[0], request.method, str(request.url))
+    error = UnmatchedRequest(running[0], request.method, str(request.url), client)
     error.record()
     raise error

@@ -136,7 +136,7 @@ def patch_aiohttp() -> Callable[[], None]:
             timeout = self.timeout
         limits, kind = _timeouts(timeout)
         request.extensions = {"timeout": limits, LIB_KEY: "aiohttp", _READ_KIND: kind}
-        found = find_route(request)
+        found = find_route(request, "aiohttp")
         if found is None:
             return await original(self, method, str_or_url, **kw)
         chaos, route = found

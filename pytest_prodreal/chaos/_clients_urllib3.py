@@ -142,7 +142,11 @@ def build_request(
 
     ``pool`` is ``None`` for requests' fast path (``url`` is then absolute).
     """
-    full = url if pool is None or "://" in url else f"{pool.scheme}://{pool.host}:{pool.port}{url}"
+    if pool is None or "://" in url:
+        full = url
+    else:  # the pool keeps an IPv6 host without its brackets
+        host = f"[{pool.host}]" if ":" in pool.host else pool.host
+        full = f"{pool.scheme}://{host}:{pool.port}{url}"
     raw = kw.get("body")
     content = _body(raw)
     if raw is not None and not isinstance(raw, (str, bytes, bytearray, memoryview)):

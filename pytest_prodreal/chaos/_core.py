@@ -88,6 +88,8 @@ class Chaos:
         self._calls: list[ChaosCall] = []
         self._calls_lock = threading.Lock()
         self._unmatched: list[str] = []
+        # "METHOD URL" -> "host H, port P, client C", for the teardown message.
+        self._unmatched_where: dict[str, str] = {}
         self._router: ChaosRouter | None = None
         self._patches: list[tuple[Any, str, Any]] = []
         self._running = False
@@ -335,13 +337,17 @@ class Chaos:
 
         return remove
 
-    def _unmatched_message(self, method: str, url: str) -> str:
-        text = f"{method} {url}"
+    def _unmatched_message(self, method: str, url: str, where: str = "") -> str:
+        text = f"{method} {url}" + (f" ({where})" if where else "")
         known = ", ".join(self.routes) or "none yet"
         return (
             f"chaos: no route matches {text}; no test may reach the real network. "
             f"Add chaos.route({method!r}, {url!r}, ...). Routes: {known}"
         )
+
+    def _where(self, unmatched: str) -> str:
+        where = self._unmatched_where.get(unmatched)
+        return f"{unmatched} ({where})" if where else unmatched
 
     @property
     def calls(self) -> list[ChaosCall]:
@@ -438,7 +444,7 @@ class Chaos:
         if self._unmatched:
             raise UnmatchedRequestError(
                 f"chaos: {len(self._unmatched)} request(s) matched no route (tests must not reach "
-                f"the real network): {'; '.join(dict.fromkeys(self._unmatched))}"
+                f"the real network): {'; '.join(dict.fromkeys(map(self._where, self._unmatched)))}"
             )
         responders = {id(r): r for r in (getattr(t, "respond", None) for t in self.routes.values())}
         for responder in responders.values():  # recorded responses never requested (cassettes)

@@ -1,8 +1,11 @@
 """The network guard: while it is on, no connection and no DNS lookup leaves the process.
 
-It patches ``socket.socket.connect``/``connect_ex``, ``socket.create_connection`` and
-``socket.getaddrinfo`` (process-wide, reference-counted, restored when the last user stops), so
-it stops every client: httpx, requests, urllib3, botocore, aiohttp, a raw socket. A blocked
+It patches ``socket.socket.connect``/``connect_ex``/``sendto``/``sendmsg`` (a datagram needs no
+``connect``), ``socket.create_connection`` and every resolver function (``getaddrinfo``,
+``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``, ``getnameinfo``), process-wide,
+reference-counted, restored when the last user stops, so it stops every client: httpx,
+requests, urllib3, botocore, aiohttp, a raw socket. A subprocess, or code calling the C module
+``_socket`` directly, is not covered. A blocked
 attempt raises :class:`NetworkBlockedError` at once, naming host, port and the client, and is
 remembered by every running :class:`Guard` so the test fails at teardown even if the client
 swallowed the error. Unix sockets and socket pairs are never blocked (xdist and asyncio use
@@ -26,8 +29,8 @@ __all__ = ["Guard", "NetworkBlockedError", "check_host", "is_loopback"]
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 # Libraries named in the error, outermost first wins (requests over the urllib3 it calls).
-_CLIENTS = ("boto3", "botocore", "requests", "aiohttp", "httpx2", "httpx", "httpcore2",
-            "httpcore", "urllib3", "urllib", "http")  # fmt: skip
+_CLIENTS = ("openai", "anthropic", "boto3", "botocore", "requests", "aiohttp", "httpx2", "httpx",
+            "httpcore2", "httpcore", "urllib3", "urllib", "http")  # fmt: skip
 _INET = (socket.AF_INET, socket.AF_INET6)
 
 
@@ -61,21 +64,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _client() -> str:
-    """The outermost client library on the calling stack, else the calling module."""
-    frame: Any = sys._getframe(2)
+def client_on_stack(fallback: str = "a raw socket (from {caller})") -> str:
+    """The outermost client library on the calling stack, else ``fallback`` naming the caller."""
+    frame: Any = sys._getframe(1)
     found: str | None = None
     caller: str | None = None
     while frame is not None:
         top = str(frame.f_globals.get("__name__", "")).partition(".")[0]
         if top in _CLIENTS:
             found = top
-        elif caller is None and top not in ("socket", "pytest_prodreal", "ssl", "asyncio"):
+        elif caller is None and top not in _PLUMBING:
             caller = str(frame.f_globals.get("__name__", "?"))
         frame = frame.f_back
     if found == "http":
         found = "http.client"
-    return found or f"a raw socket (from {caller or '?'})"
+    if found is None and caller is None:
+        # Only a worker thread's frames: asyncio runs loop.getaddrinfo in its executor.
+        return "a lookup in a worker thread (asyncio's loop.getaddrinfo: aiohttp, asyncio streams)"
+    return found or fallback.format(caller=caller)
+
+
+# Frames that are never "the client": the socket layer, ours, and the executor asyncio's
+# getaddrinfo runs in.
+_PLUMBING = ("socket", "pytest_prodreal", "ssl", "asyncio", "concurrent", "threading")
 
 
 class Guard:
@@ -125,11 +136,12 @@ class Guard:
     @classmethod
     def _check(cls, host: object, port: object, via: str) -> None:
         guards = list(cls._active)
-        text = str(host)
+        text = host.decode() if isinstance(host, bytes) else str(host)
         if not guards or all(g.allows(text) for g in guards):
             return
-        client = _client()
-        what = f"{text}:{port} (client: {client}, via {via})"
+        client = client_on_stack()
+        where = text if port is None else f"{text}:{port}"
+        what = f"{where} (client: {client}, via {via})"
         for g in guards:
             g.blocked.append(what)
         raise NetworkBlockedError(
@@ -156,27 +168,79 @@ def _install() -> None:
             Guard._check(address[0], address[1], "socket.connect_ex")
         return real_connect_ex(self, address)
 
+    def sendto(self: socket.socket, data: Any, *rest: Any) -> int:
+        # sendto(data, address) or sendto(data, flags, address): the address comes last.
+        if self.family in _INET and rest and isinstance(rest[-1], tuple):
+            Guard._check(rest[-1][0], rest[-1][1], "socket.sendto")
+        return real_sendto(self, data, *rest)
+
+    def sendmsg(self: socket.socket, buffers: Any, *rest: Any) -> int:
+        # sendmsg(buffers[, ancdata[, flags[, address]]]): only the fourth names a peer.
+        if self.family in _INET and len(rest) >= 3 and rest[2] is not None:
+            Guard._check(rest[2][0], rest[2][1], "socket.sendmsg")
+        return real_sendmsg(self, buffers, *rest)
+
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
         Guard._check(address[0], address[1], "socket.create_connection")
         return real_create(address, *args, **kwargs)
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None:
-            name = host.decode() if isinstance(host, bytes) else str(host)
-            try:
-                ipaddress.ip_address(name.strip("[]"))  # a numeric address: no lookup happens
-            except ValueError:
-                Guard._check(name, port, "socket.getaddrinfo (DNS)")
+        if _needs_dns(host):
+            Guard._check(host, port, "socket.getaddrinfo (DNS)")
         return real_getaddrinfo(host, port, *args, **kwargs)
 
+    def gethostbyname(host: Any) -> str:
+        if _needs_dns(host):
+            Guard._check(host, None, "socket.gethostbyname (DNS)")
+        return real_gethostbyname(host)
+
+    def gethostbyname_ex(host: Any) -> Any:
+        if _needs_dns(host):
+            Guard._check(host, None, "socket.gethostbyname_ex (DNS)")
+        return real_gethostbyname_ex(host)
+
+    def gethostbyaddr(host: Any) -> Any:
+        # A reverse lookup asks the resolver even for a numeric address.
+        Guard._check(host, None, "socket.gethostbyaddr (reverse DNS)")
+        return real_gethostbyaddr(host)
+
+    def getnameinfo(sockaddr: Any, flags: int) -> Any:
+        if not flags & socket.NI_NUMERICHOST:  # a numeric answer needs no lookup
+            Guard._check(sockaddr[0], sockaddr[1], "socket.getnameinfo (reverse DNS)")
+        return real_getnameinfo(sockaddr, flags)
+
+    real_sendto = socket.socket.sendto
+    real_sendmsg = socket.socket.sendmsg
+    real_gethostbyname = socket.gethostbyname
+    real_gethostbyname_ex = socket.gethostbyname_ex
+    real_gethostbyaddr = socket.gethostbyaddr
+    real_getnameinfo = socket.getnameinfo
     for target, name, new in (
         (socket.socket, "connect", connect),
         (socket.socket, "connect_ex", connect_ex),
+        (socket.socket, "sendto", sendto),
+        (socket.socket, "sendmsg", sendmsg),
         (socket, "create_connection", create_connection),
         (socket, "getaddrinfo", getaddrinfo),
+        (socket, "gethostbyname", gethostbyname),
+        (socket, "gethostbyname_ex", gethostbyname_ex),
+        (socket, "gethostbyaddr", gethostbyaddr),
+        (socket, "getnameinfo", getnameinfo),
     ):
         Guard._saved.append((target, name, target.__dict__.get(name)))
         setattr(target, name, new)
+
+
+def _needs_dns(host: Any) -> bool:
+    """Whether resolving ``host`` asks a resolver (a numeric address or ``None`` does not)."""
+    if host is None:
+        return False
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return True
+    return False
 
 
 def _uninstall() -> None:

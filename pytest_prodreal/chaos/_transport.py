@@ -37,6 +37,8 @@ from respx.mocks import HTTPCoreMocker, Mocker
 from respx.models import AllMockedAssertionError, PassThrough
 from respx.patterns import Lookup, M, Pattern
 
+from ._guard import client_on_stack
+
 if TYPE_CHECKING:
     from ._core import Chaos
     from ._http import HttpRoute
@@ -300,13 +302,19 @@ class UnmatchedRequest(AllMockedAssertionError):
     user's own respx mock, say) answered the request either.
     """
 
-    def __init__(self, chaos: Chaos, method: str, url: str) -> None:
+    def __init__(self, chaos: Chaos, method: str, url: str, client: str | None = None) -> None:
         self.chaos, self.method, self.url = chaos, method, url
-        super().__init__(chaos._unmatched_message(method, url))
+        parsed = httpx.URL(url)
+        port: object = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme, "?")
+        client = client or client_on_stack("the caller {caller}")
+        self.where = f"host {parsed.host}, port {port}, client {client}"
+        super().__init__(chaos._unmatched_message(method, url, self.where))
 
     def record(self) -> None:
         """Note the request on its chaos (it fails the chaos at exit)."""
-        self.chaos._unmatched.append(f"{self.method} {self.url}")
+        text = f"{self.method} {self.url}"
+        self.chaos._unmatched.append(text)
+        self.chaos._unmatched_where[text] = self.where
 
 
 #: respx pattern classes whose EQUAL lookup :func:`_fast_match` reproduces.
