@@ -31,6 +31,36 @@ def test_trio_run_under_the_clock_does_not_hang_and_is_virtual() -> None:
     assert done.stdout.split() == ["ok", "5.001"]
 
 
+_LAZY_SCRIPT = """
+import sys, time
+from pytest_prodreal.clock import VirtualClock
+assert "trio" not in sys.modules
+with VirtualClock():
+    pass  # never imported trio: the hook leaves with the clock
+assert not any(type(f).__name__ == "_ImportHook" for f in sys.meta_path)
+with VirtualClock() as clock:
+    import trio  # first imported while the clock runs
+    trio.run(trio.sleep, 3600)
+    print("ok", clock.elapsed)
+trio.run(trio.sleep, 0.001)  # after the clock: trio's real clock again
+hooked = any(type(f).__name__ == "_ImportHook" for f in sys.meta_path)
+print("after", hasattr(trio.run, "__wrapped__"), hooked)
+"""
+
+
+def test_trio_first_imported_under_the_clock_is_virtual_too() -> None:
+    # Before, only a trio imported before the clock started was patched: this hung forever.
+    done = subprocess.run(
+        [sys.executable, "-c", _LAZY_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok", "3600.0", "after", "False", "False"]
+
+
 async def _day_of_timers() -> float:
     start = trio.current_time()
     await trio.sleep(5)

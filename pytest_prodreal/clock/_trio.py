@@ -12,16 +12,20 @@ same virtual time. A ``clock=`` the caller passes is left alone.
 
 Known limit (trio's own, for autojump): real I/O under a trio timeout (a real socket to a real
 server) may see the timeout jump ahead while the I/O is in flight; pass ``clock=`` to ``trio.run``
-(or run that test without the virtual clock) for it. Only a trio imported before the clock starts
-is patched (a test module's ``import trio`` is).
+(or run that test without the virtual clock) for it. A trio first imported while the clock runs
+(a lazy ``import trio`` in the code under test) is patched as its import finishes, through an
+import hook that lives only as long as the clock.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.machinery
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,8 +54,68 @@ def _mock_clock(clock: VirtualClock) -> Any:
     return mock
 
 
-def patch_trio(clock: VirtualClock) -> Callable[[], None] | None:
-    """Make ``trio.run`` default to a virtual clock while ``clock`` runs; return the undo."""
+def patch_trio(clock: VirtualClock) -> Callable[[], None]:
+    """Make ``trio.run`` default to a virtual clock while ``clock`` runs; return the undo.
+
+    If trio is not imported yet, an import hook patches it when (if ever) it is imported while
+    the clock runs; the undo removes the hook and any patch it made.
+    """
+    undo = _patch_loaded(clock)
+    if undo is not None:
+        return undo
+    hook = _ImportHook(clock)
+    sys.meta_path.insert(0, hook)
+
+    def remove() -> None:
+        if hook in sys.meta_path:
+            sys.meta_path.remove(hook)
+        if hook.undo is not None:
+            hook.undo()
+
+    return remove
+
+
+class _ImportHook(importlib.abc.MetaPathFinder):
+    """Patches ``trio`` as soon as its import finishes (one string compare per other import)."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self.undo: Callable[[], None] | None = None
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "trio":
+            return None
+        # Done once: later imports of trio find it in sys.modules and never ask again.
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        loader = spec.loader if spec is not None else None
+        if spec is None or not isinstance(loader, importlib.abc.Loader):
+            return spec
+        spec.loader = _PatchingLoader(loader, self)
+        return spec
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    """The real loader, then the trio patch."""
+
+    def __init__(self, loader: importlib.abc.Loader, hook: _ImportHook) -> None:
+        self.loader, self.hook = loader, hook
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        if self.hook.clock.active:
+            self.hook.undo = _patch_loaded(self.hook.clock)
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ...
+        return getattr(self.loader, name)
+
+
+def _patch_loaded(clock: VirtualClock) -> Callable[[], None] | None:
     trio = sys.modules.get("trio")
     if trio is None or not hasattr(trio, "run"):
         return None

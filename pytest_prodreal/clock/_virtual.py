@@ -184,8 +184,7 @@ class VirtualClock:
             undo_trio = patch_trio(self)
 
             def undo() -> None:
-                if undo_trio is not None:
-                    undo_trio()
+                undo_trio()
                 undo_asyncio()
 
             self._undo_asyncio = undo
