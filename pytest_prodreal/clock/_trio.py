@@ -80,16 +80,27 @@ class _ImportHook(importlib.abc.MetaPathFinder):
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
+        self.busy = False
         self.undo: Callable[[], None] | None = None
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "trio":
+        if fullname != "trio" or self.busy or self.undo is not None:
             return None
-        # Done once: later imports of trio find it in sys.modules and never ask again.
-        sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        # Ask the finders after this one (never the import itself: a ``find_spec`` call that
+        # does not import leaves the hook in place for the import that may follow).
+        self.busy = True
+        try:
+            spec: importlib.machinery.ModuleSpec | None = None
+            for finder in list(sys.meta_path):
+                find = getattr(finder, "find_spec", None)
+                if finder is not self and find is not None:
+                    spec = find(fullname, path, target)
+                    if spec is not None:
+                        break
+        finally:
+            self.busy = False
         loader = spec.loader if spec is not None else None
         if spec is None or not isinstance(loader, importlib.abc.Loader):
             return spec
