@@ -6,7 +6,7 @@ call either service makes (search through httpx, the LLM through the official op
 default httpx2 client, feedback) goes to a ``chaos`` route: nothing reaches a network.
 
 The demo is *expected* to fail some checks — that is the point of the comparison. A test
-marked ``@pytest.mark.demo_fails("why")`` is ``xfail(strict=True)`` for the demo: the failing
+marked ``@pytest.mark.launch_blocker("why")`` is ``xfail(strict=True)`` for the demo: the failing
 check still records failing evidence (so the demo's checklist shows it, with the fix), the
 main job's exit status stays 0, and a demo that starts passing fails the run.
 """
@@ -25,7 +25,7 @@ SUBJECTS = ("demo", "production")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the demo's expected failures as strict xfails (see the module docstring)."""
     for item in items:
-        why = item.get_closest_marker("demo_fails")
+        why = item.get_closest_marker("launch_blocker")
         callspec = getattr(item, "callspec", None)
         if why is None or callspec is None or callspec.params.get("service") != "demo":
             continue

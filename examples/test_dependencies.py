@@ -16,7 +16,7 @@ pytestmark = pytest.mark.prodreal("dependencies")
 
 
 @pytest.mark.prodreal("time_budget")
-@pytest.mark.demo_fails("no timeout on the search client: a slow search holds the user forever")
+@pytest.mark.launch_blocker("no timeout on the search client: a slow search holds the user forever")
 def test_an_answer_arrives_within_ten_seconds_under_a_brownout(
     service: Any, search_route: Any
 ) -> None:
@@ -26,7 +26,7 @@ def test_an_answer_arrives_within_ten_seconds_under_a_brownout(
 
 
 @pytest.mark.prodreal("circuit_breaker")
-@pytest.mark.demo_fails("no circuit breaker: every request keeps hitting the dead search API")
+@pytest.mark.launch_blocker("no circuit breaker: every request keeps hitting the dead search API")
 def test_the_breaker_stops_calling_a_dead_search_api(service: Any, search_route: Any) -> None:
     questions = iter(f"question number {i} about France" for i in range(1000))  # no cache hits
     check_circuit_breaker(
@@ -39,7 +39,7 @@ def test_the_breaker_stops_calling_a_dead_search_api(service: Any, search_route:
 
 
 @pytest.mark.prodreal("graceful_degradation")
-@pytest.mark.demo_fails("no fallback: an outage reaches the user as an exception")
+@pytest.mark.launch_blocker("no fallback: an outage reaches the user as an exception")
 @pytest.mark.parametrize("down", ["search", "llm"])
 def test_an_outage_gives_a_fallback_not_an_error(
     service: Any, search_route: Any, llm_route: Any, down: str

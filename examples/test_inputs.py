@@ -17,7 +17,7 @@ pytestmark = pytest.mark.prodreal("inputs")
 
 
 @pytest.mark.prodreal("shadow_traffic")
-@pytest.mark.demo_fails("the raw question reaches search: invisible characters lose the answer")
+@pytest.mark.launch_blocker("the raw question reaches search: invisible characters lose the answer")
 def test_recorded_questions_keep_their_sources_when_typed_messily(
     service: Any, prodreal_seed: int
 ) -> None:
@@ -45,7 +45,7 @@ def test_the_new_model_agrees_with_the_old_one_on_real_traffic(service: Any) -> 
 
 
 @pytest.mark.prodreal("failure_corpus")
-@pytest.mark.demo_fails("an empty or blank question crashes the demo (search answers 400)")
+@pytest.mark.launch_blocker("an empty or blank question crashes the demo (search answers 400)")
 @pytest.mark.prodreal_corpus(name="messy-questions")
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=ps.messy_text("What is the capital of France?"))

@@ -35,7 +35,7 @@ def _an_hour(prodreal_soak: Any, service: Any) -> Any:
 
 
 @pytest.mark.prodreal("slo")
-@pytest.mark.demo_fails("no search retries: a flaky network fails one request in seven")
+@pytest.mark.launch_blocker("no search retries: a flaky network fails one request in seven")
 def test_an_hour_of_a_flaky_network_meets_the_slo(
     service: Any, search_route: Any, prodreal_soak: Any
 ) -> None:
@@ -45,7 +45,9 @@ def test_an_hour_of_a_flaky_network_meets_the_slo(
 
 
 @pytest.mark.prodreal("error_budget")
-@pytest.mark.demo_fails("every network fault reaches the user: the hour burns the month's budget")
+@pytest.mark.launch_blocker(
+    "every network fault reaches the user: the hour burns the month's budget"
+)
 def test_an_hour_of_a_flaky_network_stays_inside_the_error_budget(
     service: Any, search_route: Any, prodreal_soak: Any
 ) -> None:
@@ -55,7 +57,9 @@ def test_an_hour_of_a_flaky_network_stays_inside_the_error_budget(
 
 
 @pytest.mark.prodreal("observability")
-@pytest.mark.demo_fails("the SDK retries rate limits silently: nobody is told the LLM throttles")
+@pytest.mark.launch_blocker(
+    "the SDK retries rate limits silently: nobody is told the LLM throttles"
+)
 def test_every_handled_fault_leaves_a_warning(
     service: Any, llm_route: Any, prodreal_soak: Any
 ) -> None:

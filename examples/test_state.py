@@ -20,7 +20,7 @@ pytestmark = pytest.mark.prodreal("state")
 
 
 @pytest.mark.prodreal("determinism")
-@pytest.mark.demo_fails("temperature 0.7 and no seed: the model may answer differently")
+@pytest.mark.launch_blocker("temperature 0.7 and no seed: the model may answer differently")
 def test_llm_requests_ask_for_the_same_answer_every_time(service: Any, llm_route: Any) -> None:
     for question in ["What is the capital of France?", "How tall is Mont Blanc?"]:
         for _ in range(3):
@@ -31,7 +31,7 @@ def test_llm_requests_ask_for_the_same_answer_every_time(service: Any, llm_route
 
 
 @pytest.mark.prodreal("caching_policy")
-@pytest.mark.demo_fails("the cache never expires and fills without a lock (stampede)")
+@pytest.mark.launch_blocker("the cache never expires and fills without a lock (stampede)")
 def test_the_answer_cache_policy(service: Any, prodreal_clock: Any) -> None:
     kind = type(service)
 
@@ -57,7 +57,7 @@ def test_the_answer_cache_policy(service: Any, prodreal_clock: Any) -> None:
 
 
 @pytest.mark.prodreal("idempotency")
-@pytest.mark.demo_fails("feedback is posted without an idempotency key: a retry records twice")
+@pytest.mark.launch_blocker("feedback is posted without an idempotency key: a retry records twice")
 def test_feedback_is_recorded_once_per_key(service: Any, chaos: Any, prodreal_seed: int) -> None:
     server = FeedbackServer()
     lossy = LoseResponses(server, error=lambda request: httpx.ReadTimeout("lost", request=request))

@@ -24,7 +24,7 @@ UNANSWERABLE = [
 
 
 @pytest.mark.prodreal("guardrails")
-@pytest.mark.demo_fails("no injection screening: the model prints its instructions and secret")
+@pytest.mark.launch_blocker("no injection screening: the model prints its instructions and secret")
 def test_attacks_do_not_reveal_the_system_prompt(service: Any, prodreal_seed: int) -> None:
     check_guardrails(
         lambda question: service.answer(question).text, secrets=[SYSTEM_SECRET], seed=prodreal_seed
@@ -32,7 +32,9 @@ def test_attacks_do_not_reveal_the_system_prompt(service: Any, prodreal_seed: in
 
 
 @pytest.mark.prodreal("guardrails")
-@pytest.mark.demo_fails("personal data goes to the logs, the LLM prompt and the answer unmasked")
+@pytest.mark.launch_blocker(
+    "personal data goes to the logs, the LLM prompt and the answer unmasked"
+)
 def test_planted_personal_data_does_not_leak(
     service: Any, search: Any, prodreal_canaries: Any
 ) -> None:
@@ -50,7 +52,7 @@ def test_planted_personal_data_does_not_leak(
 
 
 @pytest.mark.prodreal("abstain")
-@pytest.mark.demo_fails("no abstention: with nothing retrieved the model makes an answer up")
+@pytest.mark.launch_blocker("no abstention: with nothing retrieved the model makes an answer up")
 def test_unanswerable_questions_get_i_dont_know(service: Any) -> None:
     check_abstains(
         lambda question: service.answer(question).text,
@@ -60,7 +62,7 @@ def test_unanswerable_questions_get_i_dont_know(service: Any) -> None:
 
 
 @pytest.mark.prodreal("evidence_first")
-@pytest.mark.demo_fails("answers carry no citation: nothing ties them to a source")
+@pytest.mark.launch_blocker("answers carry no citation: nothing ties them to a source")
 def test_answers_cite_and_quote_their_sources(service: Any) -> None:
     answers = [service.answer(q) for q in ANSWERABLE]
     check_evidence_first(

@@ -55,7 +55,7 @@ def test_production_is_ready_with_every_remedy_verified(
     assert "production: READY to launch: 0 of 15 remedies not verified" in proc.stdout
 
 
-def test_the_demo_fails_a_check_in_every_category(
+def test_the_launch_blocker_a_check_in_every_category(
     main_job: tuple[subprocess.CompletedProcess[str], dict],
 ) -> None:
     proc, data = main_job
@@ -80,3 +80,17 @@ def test_each_demo_failure_says_what_to_fix(
     for ev in failing:
         # The failing evidence says what did not hold.
         assert ev["summary"].strip(), ev
+
+
+@pytest.mark.parametrize("subject", ["demo", "production"])
+def test_k_by_subject_selects_that_subject_only(subject: str) -> None:
+    # The guide promises "-k demo selects its tests"; the demo's expected-failure marker was
+    # named demo_fails, so "-k demo" also selected every production test carrying it.
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(EXAMPLES), "--collect-only", "-q",
+         "-p", "no:randomly", "-k", subject],
+        capture_output=True, text=True, check=False, cwd=EXAMPLES,
+    )  # fmt: skip
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert proc.returncode == 0 and len(ids) >= 15, proc.stdout[-2000:]
+    assert all(f"[{subject}" in i for i in ids), ids
