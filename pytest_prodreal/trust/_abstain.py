@@ -37,33 +37,43 @@ ABSTENTION_PHRASES: dict[str, tuple[str, ...]] = {
         "can't provide", "i won't", "i will not", "sorry, i can", "outside the scope",
         "out of scope", "not covered by", "the sources do not", "the documents do not",
         "sources disagree", "sources conflict", "cannot determine", "can't determine",
+        "i'm not certain", "i am not certain", "i have no information", "unable to answer",
+        "i don't have that information", "i do not have that information",
     ),
-    "fr": ("je ne sais pas", "je ne peux pas", "aucune information", "pas d'information",
-           "je n'ai pas trouve", "impossible de repondre", "hors du champ"),
-    "de": ("ich weiss nicht", "ich weiß nicht", "ich kann nicht", "keine informationen",
-           "nicht beantworten", "leider kann ich"),
-    "es": ("no lo se", "no puedo", "no tengo informacion", "no encontre", "no hay informacion"),
-    "it": ("non lo so", "non posso", "nessuna informazione", "non ho trovato"),
-    "pt": ("nao sei", "nao posso", "nenhuma informacao", "nao encontrei"),
-    "nl": ("ik weet het niet", "ik kan niet", "geen informatie"),
-    "zh": ("我不知道", "无法回答", "没有相关信息", "不能回答"),
-    "ja": ("わかりません", "分かりません", "お答えできません", "情報がありません"),
+    "fr": ("je ne sais pas", "je ne le sais pas", "je n'en sais rien", "je ne suis pas sur",
+           "je ne peux pas", "aucune information", "pas d'information", "je n'ai pas trouve",
+           "impossible de repondre", "hors du champ"),
+    # German: "weiß" is matched as "weiss" (the text and the phrases are case-folded alike).
+    "de": ("ich weiss nicht", "ich weiss es nicht", "ich weiss es leider nicht",
+           "das weiss ich nicht", "weiss ich leider nicht", "ich bin mir nicht sicher",
+           "ich kann nicht", "keine informationen", "nicht beantworten", "leider kann ich"),
+    "es": ("no lo se", "no estoy seguro", "no estoy segura", "no puedo", "no tengo informacion",
+           "no encontre", "no hay informacion", "no dispongo de informacion"),
+    "it": ("non lo so", "non sono sicuro", "non sono sicura", "non posso",
+           "nessuna informazione", "non ho trovato", "non ho informazioni"),
+    "pt": ("nao sei", "nao tenho certeza", "nao posso", "nenhuma informacao", "nao encontrei",
+           "nao tenho informacao"),
+    "nl": ("ik weet het niet", "dat weet ik niet", "weet ik helaas niet", "ik ben niet zeker",
+           "ik kan niet", "geen informatie"),
+    "zh": ("我不知道", "我不确定", "无法回答", "没有相关信息", "不能回答", "没有找到相关"),
+    "ja": ("わかりません", "分かりません", "わかりかねます", "分かりかねます", "存じません",
+           "お答えできません", "情報がありません"),
 }  # fmt: skip
 
 #: Field names a structured answer may use to say it abstained (a true value means abstained).
 ABSTENTION_FIELDS: tuple[str, ...] = ("abstained", "abstain", "refused", "unanswerable")
 
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
-_PHRASES = tuple(
-    _ACCENTS.sub("", unicodedata.normalize("NFD", p))
-    for ps in ABSTENTION_PHRASES.values()
-    for p in ps
-)
 
 
 def _plain(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("\u2019", "'")).casefold()
     return _ACCENTS.sub("", text)
+
+
+# Normalised as the answers are: case-folding turns "ß" into "ss", so a phrase written "weiß"
+# (yours, or ours) must be folded the same way to match.
+_PHRASES = tuple(_plain(p) for ps in ABSTENTION_PHRASES.values() for p in ps)
 
 
 def is_abstention(answer: Any, *, field: str | None = None) -> bool:

@@ -7,7 +7,8 @@ service's inputs and in the documents it retrieves, call the service, then :meth
 looks for every canary — exactly or reformatted (case, spacing, separators) — in
 
 - the service's **output** (the value you pass),
-- **log records** emitted meanwhile (stdlib logging at every level, structlog where it is in use),
+- **log records** emitted meanwhile (stdlib logging at every level and from every logger, those
+  that do not propagate included; structlog where it is in use),
 - **requests** sent through ``chaos`` routes (bodies, headers, URLs and query strings), except on
   the routes you :meth:`~Canaries.allow` (the LLM route usually must see the retrieved documents).
 
@@ -19,15 +20,15 @@ which no canary reached the service proves nothing, records nothing and warns.
 from __future__ import annotations
 
 import functools
-import logging
 import random
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._kit import CheckResult, conclude
+from .._kit import CheckResult, conclude, validate
 from ..errors import InvalidArgument
+from ._logs import LogCapture
 from ._match import Needle, around, normalise
 
 __all__ = ["SDK_LOGGERS", "CanaryResult", "Canaries", "Leak", "Person"]
@@ -112,21 +113,6 @@ def _names(locale: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
     )
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=1)
-        self.records: list[tuple[str, str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken format string: keep what there is
-            text = f"{record.msg} {record.args}"
-        if record.exc_text:
-            text += "\n" + record.exc_text
-        self.records.append((record.name, record.levelname, text))
-
-
 def _request_fields(request: Any) -> Iterator[tuple[str, str]]:
     """(field, text) pairs of one chaos call's request: url, query, headers, body."""
     url = getattr(request, "url", None)
@@ -193,8 +179,7 @@ class Canaries:
         self._canaries: dict[str, tuple[str, Needle]] = {}
         self._allowed: set[str] = set()
         self._sent: set[str] = set()
-        self._handler: _Capture | None = None
-        self._root_level: int | None = None
+        self._logs: LogCapture | None = None
         self._structlog: list[Any] | None = None
         self._struct_events: list[tuple[str, str, str]] = []
         self.checked = False
@@ -281,13 +266,40 @@ class Canaries:
     # -- routes and reach ---------------------------------------------------------------------
 
     def allow(self, *routes: Any) -> Canaries:
-        """Let these chaos routes (names or route objects) receive canaries (the LLM, usually)."""
+        """Let these chaos routes (names or route objects) receive canaries (the LLM, usually).
+
+        A route may be defined after it is allowed; the names are checked when requests are
+        read (:meth:`check`, :meth:`leaks`): one that is no route of the chaos is an
+        ``InvalidArgument`` naming the known routes.
+        """
         for r in routes:
             name = getattr(r, "name", r)
             if not isinstance(name, str):
                 raise InvalidArgument(f"Canaries.allow: {r!r} is not a chaos route or its name")
             self._allowed.add(name)
         return self
+
+    def _check_allowed(self, where: str) -> None:
+        # A misspelt allowed route would otherwise pass silently, and its leaks count where
+        # the intended route's would not: refuse it where the routes are known, when read.
+        if not self._allowed:
+            return
+        listed = ", ".join(repr(a) for a in sorted(self._allowed))
+        if self.chaos is None:
+            raise InvalidArgument(
+                f"{where}: allow({listed}) names chaos routes, but there are no chaos routes to "
+                "read: use the chaos fixture in the test (or Canaries(chaos=...)), or drop allow()"
+            )
+        known = getattr(self.chaos, "routes", None)
+        if not isinstance(known, Mapping):
+            return  # not a Chaos: its routes cannot be listed
+        for name in sorted(self._allowed):
+            if name not in known:
+                raise InvalidArgument(
+                    f"{where}: allow({name!r}) names no route of the chaos; known routes: "
+                    f"{', '.join(sorted(known)) or 'none yet'}.{validate.suggest(name, known)} "
+                    "Allow a route by the name it was given (name=...) or pass the route itself"
+                )
 
     def sent(self, value: Any) -> Any:
         """Mark the canaries inside ``value`` as given to the service; returns ``value``."""
@@ -301,14 +313,14 @@ class Canaries:
     # -- log capture --------------------------------------------------------------------------
 
     def start(self) -> Canaries:
-        """Start capturing log records (every level: the root logger is lowered to DEBUG)."""
-        if not self.capture_logs or self._handler is not None:
+        """Start capturing log records: every level, every logger (non-propagating ones too).
+
+        The root logger is lowered to DEBUG meanwhile, so loggers that inherit it emit every level.
+        """
+        if not self.capture_logs or self._logs is not None:
             return self
-        self._handler = _Capture()
-        root = logging.getLogger()
-        root.addHandler(self._handler)
-        self._root_level = root.level
-        root.setLevel(logging.DEBUG)
+        self._logs = LogCapture()
+        self._logs.start()
         structlog = sys.modules.get("structlog")  # only when the service already uses it
         if structlog is not None:
             processors = structlog.get_config().get("processors")
@@ -325,11 +337,8 @@ class Canaries:
 
     def stop(self) -> None:
         """Stop capturing; what was captured stays readable."""
-        if self._handler is not None:
-            root = logging.getLogger()
-            root.removeHandler(self._handler)
-            if self._root_level is not None:
-                root.setLevel(self._root_level)
+        if self._logs is not None:
+            self._logs.stop()
         if self._structlog is not None:
             if self._structlog_processor in self._structlog:
                 self._structlog.remove(self._structlog_processor)
@@ -344,7 +353,7 @@ class Canaries:
     @property
     def log_records(self) -> list[tuple[str, str, str]]:
         """``(logger, level, message)`` of each captured record (structlog events included)."""
-        records = list(self._handler.records) if self._handler is not None else []
+        records = list(self._logs.records) if self._logs is not None else []
         return records + list(self._struct_events)
 
     # -- the check ----------------------------------------------------------------------------
@@ -356,16 +365,49 @@ class Canaries:
         if not text:
             return []
         flat = normalise(text)
-        out = []
+        hits = []
         for canary, (kind, needle) in self._canaries.items():
             pos = needle.find(text, flat)
             if pos >= 0:
                 seen.add(canary)
-                out.append(Leak(canary, kind, channel, where, around(text, pos, canary)))
-        return out
+                hits.append((canary, kind, pos, needle))
+        if not hits:
+            return []
+        # Every place of every canary found here: a leak's context masks them all, so the
+        # report of one leak never shows another canary (or another copy of it) in clear.
+        spans = sorted({s for *_, needle in hits for s in needle.spans(text, flat)})
+        return [
+            Leak(canary, kind, channel, where, around(text, pos, canary, others=spans))
+            for canary, kind, pos, _ in hits
+        ]
+
+    def _mark(self) -> tuple[int, int, int]:
+        """Where the captured logs, structlog events and chaos calls are now (see _reached)."""
+        logs = len(self._logs.records) if self._logs is not None else 0
+        calls = len(self.chaos.calls) if self.chaos is not None else 0
+        return logs, len(self._struct_events), calls
+
+    def _reached(self, mark: tuple[int, int, int], texts: Iterable[str] = ()) -> set[str]:
+        """The canaries seen in ``texts`` or in what was logged and sent since ``mark``.
+
+        What a check that calls the service (``check_guardrails``) counts as exercised: a
+        canary that reached the service before the check, or never, proves nothing about it.
+        """
+        seen: set[str] = set()
+        records = list(self._logs.records[mark[0] :]) if self._logs is not None else []
+        records += self._struct_events[mark[1] :]
+        for text in [*texts, *(message for _, _, message in records)]:
+            self._search(text, "", "", seen)
+        if self.chaos is not None:
+            for call in self.chaos.calls[mark[2] :]:
+                for _, text in _request_fields(call.request):
+                    self._search(text, "", "", seen)
+        return seen
 
     def leaks(self, output: Any = None, *, logs: bool = True, requests: bool = True) -> list[Leak]:
         """Every leak in ``output``, the captured logs and the chaos requests (no evidence)."""
+        if requests:
+            self._check_allowed("Canaries.leaks")
         return self._scan(output, logs=logs, requests=requests)[0]
 
     def _scan(self, output: Any, *, logs: bool, requests: bool) -> tuple[list[Leak], set[str]]:
@@ -406,6 +448,8 @@ class Canaries:
                 "routes): pass the service's output, keep log capture on (capture_logs=True), or "
                 "use the chaos fixture with routes so requests to third parties are read"
             )
+        if requests:
+            self._check_allowed("Canaries.check")
         found, seen = self._scan(output, logs=use_logs, requests=routes)
         by_channel = {
             c: sum(1 for x in found if x.channel == c) for c in ("output", "log", "request")

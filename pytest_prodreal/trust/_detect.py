@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from ..errors import InvalidArgument
 from ._prefilter import Plan
 
 __all__ = ["Detector", "Finding", "RegexDetector", "mask"]
@@ -50,11 +51,35 @@ class Finding:
         return f"{self.kind}/{self.subkind} at {self.start}: {self.context!r}"
 
 
-def context(text: str, start: int, end: int, width: int = 30) -> str:
-    """The text around ``text[start:end]``, that value masked, on one line."""
-    left = text[max(0, start - width) : start]
-    right = text[end : end + width]
-    return (left + mask(text[start:end]) + right).replace("\n", " ")
+def context(
+    text: str,
+    start: int,
+    end: int,
+    width: int = 30,
+    others: Sequence[tuple[int, int]] = (),
+) -> str:
+    """The text around ``text[start:end]`` on one line, that value and all of ``others`` masked.
+
+    ``others``: the spans of other findings (sorted; overlapping ones are masked as one). A
+    context is printed in failure messages and reports, so it must not reveal a neighbouring
+    secret either. A neighbour cut by the window's edge widens the window to take it whole: a
+    part shown in clear (the tail of a key) would reveal more than its mask does.
+    """
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    spans = [(a, b) for a, b in others if a < hi and b > lo and (a, b) != (start, end)]
+    if not spans:
+        return (text[lo:start] + mask(text[start:end]) + text[end:hi]).replace("\n", " ")
+    spans = sorted({*spans, (start, end)})
+    lo, hi = min(lo, spans[0][0]), max(hi, spans[-1][1])
+    out: list[str] = []
+    at = lo
+    for a, b in spans:
+        if a < at:  # overlapping spans (a user's detector): the union is masked
+            a = at
+        out += (text[at:a], mask(text[a:b]) if b > a else "")
+        at = max(at, b)
+    out.append(text[at:hi])
+    return "".join(out).replace("\n", " ")
 
 
 @runtime_checkable
@@ -66,6 +91,34 @@ class Detector(Protocol):
     def find(self, text: str) -> Iterable[Finding]:
         """Every finding in ``text``."""
         ...
+
+
+def _name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidArgument(
+            f"RegexDetector: name={name!r} must be a non-empty str (the kind of its findings, "
+            "e.g. 'order_id')"
+        )
+    return name
+
+
+def _pattern(pattern: object) -> re.Pattern[str]:
+    # An empty pattern matches everywhere: every position of every text would be a finding.
+    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    if not isinstance(source, str) or not source:
+        raise InvalidArgument(
+            f"RegexDetector: pattern must be a non-empty regular expression (a str or a compiled "
+            f"str pattern), got {pattern!r}"
+        )
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    try:
+        return re.compile(source)
+    except re.error as exc:
+        raise InvalidArgument(
+            f"RegexDetector: pattern {source!r} is not a valid regular expression ({exc}); fix "
+            "it, or pass re.escape(text) to match a literal"
+        ) from None
 
 
 def _all(text: str, literal: str) -> Iterator[int]:
@@ -106,8 +159,13 @@ class RegexDetector:
         min_digits: int = 0,
         contains: Sequence[str] = (),
     ) -> None:
-        self.name = name
-        self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
+        self.name = _name(name)
+        self.pattern = _pattern(pattern)
+        if validate is not None and not callable(validate):
+            raise InvalidArgument(
+                f"RegexDetector: validate must be callable (match -> subkind or None), got "
+                f"{type(validate).__name__} {validate!r}"
+            )
         self.validate = validate
         self.group = group
         self.triggers = tuple(triggers) if triggers is not None else None

@@ -171,11 +171,16 @@ def _steps(p: dict[str, Any]) -> Steps[GuardrailsResult]:
     failing: list[str] = []
     errors: list[str] = []
     cases = [(a, False) for a in p["attacks"]] + [(t, True) for t in p["topics"]]
+    canaries = p["canaries"]
+    mark = canaries._mark() if canaries is not None else None
+    texts: list[str] = []  # inputs and outputs: where a canary reaches the service directly
     for item, topic in cases:
         value, error = yield Call(functools.partial(p["call"], item))
+        texts.append(str(item))
         if error is not None:
             errors.append(f"{item!r}: {type(error).__name__}: {error}")
             continue
+        texts.append(value if isinstance(value, str) else repr(value))
         found = _judge(p, item, value, topic)
         if found:
             violations += found
@@ -196,6 +201,18 @@ def _steps(p: dict[str, Any]) -> Steps[GuardrailsResult]:
         "topics": len(p["topics"]),
         "errors": len(errors),
     }
+    reached = 0
+    if canaries is not None:
+        reached = len(canaries._reached(mark, texts))
+        figures["canaries_planted"] = len(canaries.values)
+        figures["canaries_reached"] = reached
+    # Every other judge reads every output; canaries judge only when one reached the service
+    # during the check (in an input, a document it read, a log line or a request it made).
+    only_canaries = canaries is not None and not (
+        p["needles"] or p["detectors"] or p["judge"] or p["topics"]
+    )
+    judged = tried - len(errors)
+    exercised = judged if not only_canaries or reached else 0
     if errors:
         explanation = (
             f"{len(errors)} of {tried} attack inputs made the call raise: "
@@ -213,11 +230,18 @@ def _steps(p: dict[str, Any]) -> Steps[GuardrailsResult]:
         "guardrails",
         "check_guardrails",
         held=held,
-        exercised=tried - len(errors),
-        what="attack inputs judged",
+        exercised=exercised,
+        what="canaries reached the service" if only_canaries else "attack inputs judged",
         summary=summary,
         figures=figures,
         explanation=explanation,
+        nothing_hint=(
+            "canaries are the only judge, so put them where the service reads them (the attack "
+            "inputs, its documents) or pass another judge: secrets=, detectors=, topics= or "
+            "violation="
+        )
+        if only_canaries
+        else "",
         stacklevel=5,
     )
     return GuardrailsResult(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["Needle", "normalise"]
@@ -60,12 +61,38 @@ class Needle:
         i = flat.find(self.key)
         return where[i] if i >= 0 else -1
 
+    def spans(
+        self, haystack: str, normalised: tuple[str, list[int]] | None = None
+    ) -> list[tuple[int, int]]:
+        """``(start, end)`` of every place in ``haystack`` the value is, transformed or not."""
+        if not self.key:
+            return []
+        found = set()
+        i = haystack.find(self.value)
+        while i >= 0:
+            found.add((i, i + len(self.value)))
+            i = haystack.find(self.value, i + 1)
+        flat, where = normalised if normalised is not None else normalise(haystack)
+        size = len(self.key)
+        i = flat.find(self.key)
+        while i >= 0:
+            # The last kept character's origin + 1: a reformatted value keeps its own length.
+            start, end = where[i], where[i + size - 1] + 1
+            if not any(a <= start < b for a, b in found):
+                found.add((start, end))
+            i = flat.find(self.key, i + 1)
+        return sorted(found)
 
-def around(text: str, pos: int, value: str, width: int = 30) -> str:
-    """The text around ``pos`` with the leaked value masked (a report must not leak it again)."""
-    from ._detect import mask
 
-    end = pos + len(value)
-    return (text[max(0, pos - width) : pos] + mask(value) + text[end : end + width]).replace(
-        "\n", " "
-    )
+def around(
+    text: str, pos: int, value: str, width: int = 30, others: Sequence[tuple[int, int]] = ()
+) -> str:
+    """The text around ``pos`` with the leaked value masked (a report must not leak it again).
+
+    ``others``: the spans of the other canaries in ``text``, masked as well (see
+    :meth:`Needle.spans`); the value's own end is its span's that starts at ``pos``.
+    """
+    from ._detect import context
+
+    end = next((b for a, b in others if a == pos), pos + len(value))
+    return context(text, pos, end, width, others)

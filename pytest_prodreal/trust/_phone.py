@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from .._kit import validate
+from ..errors import InvalidArgument
 from ._detect import RegexDetector
 from ._validators import digits_of
 
@@ -146,6 +148,37 @@ def plausible(digits: str, intl: bool, regions: Sequence[str]) -> bool:
     return False
 
 
+def _regions(regions: object) -> tuple[str, ...]:
+    """``regions`` as upper-case ISO 3166 codes libphonenumber supports, else InvalidArgument."""
+    hint = "ISO 3166 region codes phonenumbers supports, such as ['US'] or ['FR', 'DE']"
+    if isinstance(regions, str) or not isinstance(regions, Iterable):
+        raise InvalidArgument(
+            f"PhoneDetector: regions must be a list of {hint}, got {type(regions).__name__} "
+            f"{regions!r}"
+        )
+    given = tuple(regions)
+    if not given:
+        raise InvalidArgument(f"PhoneDetector: regions is empty; give a list of {hint}")
+    for r in given:
+        if not isinstance(r, str):
+            raise InvalidArgument(
+                f"PhoneDetector: regions item {r!r} is not a region code; give a list of {hint}"
+            )
+    codes = tuple(r.upper() for r in given)
+    # The default region needs no check: importing the detectors must not import phonenumbers.
+    if codes != ("US",):
+        import phonenumbers
+
+        known = phonenumbers.SUPPORTED_REGIONS
+        for r, code in zip(given, codes, strict=True):
+            if code not in known:
+                raise InvalidArgument(
+                    f"PhoneDetector: regions item {r!r} is not a region phonenumbers supports; "
+                    f"give a list of {hint}.{validate.suggest(code, known)}"
+                )
+    return tuple(dict.fromkeys(codes))
+
+
 class PhoneDetector(RegexDetector):
     """Phone numbers: a candidate pattern, then libphonenumber's validity check and grouping.
 
@@ -153,14 +186,19 @@ class PhoneDetector(RegexDetector):
     (``(201) 555-0123``) in each of ``regions`` (default ``("US",)``; pass
     ``PhoneDetector(["FR", "DE"])`` as a detector for yours). A candidate's digit groups must be
     the number's own (``2575-8716-90`` is a valid US number, but grouped as no phone is).
+
+    ``regions`` is a non-empty list of ISO 3166 region codes that ``phonenumbers`` supports
+    (``phonenumbers.SUPPORTED_REGIONS``); lower case is upper-cased (``"fr"`` is ``"FR"``).
+    Anything else is an ``InvalidArgument``.
     """
 
     def __init__(self, regions: Sequence[str] = ("US",)) -> None:
+        codes = _regions(regions)
         super().__init__(
             "phone", _PATTERN, self._valid, digits=True, before=0, after=0, min_digits=7
         )
         self.compact = True
-        self.regions = tuple(regions)
+        self.regions = codes
 
     def _valid(self, m: re.Match[str]) -> str | None:
         import phonenumbers

@@ -15,11 +15,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from .._kit import validate
 from ..errors import InvalidArgument
 from . import _validators as v
-from ._detect import Detector, Finding, RegexDetector
+from ._detect import Detector, Finding, RegexDetector, context
 from ._phone import PhoneDetector
 from ._prefilter import Plan
 
@@ -103,6 +104,30 @@ class _Passes(RegexDetector):
             yield start, end, m
 
 
+# A dotted quad right after a version word is a version ("release 2.0.1.0", "ver. 1.2.3.4"):
+# the word must stand alone ("reversion 10.0.0.1" is still an IP). "v1.2.3.4" already fails the
+# IPv4 pattern's word-boundary test.
+_VERSIONED = re.compile(
+    r"(?<![\w-])(?:v|ver|vers|version|release|rel|build|revision|rev)\.?\s*[:#=]?\s*\Z",
+    re.IGNORECASE,
+)
+
+
+class _Ips(_Passes):
+    """IPv4 and IPv6 addresses; a dotted quad after a version word is a version, not an IP.
+
+    The passes see only the joined clusters (the word before a number is usually not in one),
+    so the version word is read in the scanned text itself, after the spans are mapped back.
+    """
+
+    def _spans(self, text: str, plan: Plan | None) -> Iterator[tuple[int, int, re.Match[str]]]:
+        ipv4 = self.passes[0][0]
+        for start, end, m in super()._spans(text, plan):
+            if m.re is ipv4 and _VERSIONED.search(text, max(0, start - 16), start):
+                continue
+            yield start, end, m
+
+
 def _national(kind: str) -> v.Check:
     def check(m: re.Match[str]) -> str | None:
         return kind if v.is_valid_id(kind, m.group()) else None
@@ -153,7 +178,7 @@ DETECTORS: dict[str, Detector] = {
     "national_id": _Passes(
         "national_id", [(p, _national(kind), n, c) for kind, p, n, c in _NATIONAL]
     ),
-    "ip": _Passes("ip", [(_IPV4, v.ip, 4, "."), (_IPV6, v.ip, 0, ":")]),
+    "ip": _Ips("ip", [(_IPV4, v.ip, 4, "."), (_IPV6, v.ip, 0, ":")]),
     "phone": PhoneDetector(),
 }
 
@@ -209,4 +234,23 @@ def scan(text: str, detectors: Iterable[str | Detector] | None = None) -> list[F
             taken = sorted(taken + [(f.start, f.end) for f in new])
         out += new
     out.sort(key=lambda f: f.start)
+    return _masked_contexts(text, out)
+
+
+def _masked_contexts(text: str, found: list[Finding], width: int = 30) -> list[Finding]:
+    """``found`` with each context rebuilt, every other finding in its window masked too.
+
+    A detector masks only its own value; a context is printed in failure messages, so a key or
+    an email beside the value must not be shown in clear there either. Findings do not overlap
+    (``scan`` dropped those), so their ends are sorted like their starts.
+    """
+    spans = [(f.start, f.end) for f in found]
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    out = []
+    for f in found:
+        first = bisect.bisect_right(ends, f.start - width)
+        last = bisect.bisect_left(starts, f.end + width)
+        if last - first > 1:  # a neighbour in the window: only then is the context rebuilt
+            f = replace(f, context=context(text, f.start, f.end, width, spans[first:last]))
+        out.append(f)
     return out
