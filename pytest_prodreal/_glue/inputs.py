@@ -221,6 +221,42 @@ def _check_corpus_marker(metafunc: pytest.Metafunc, marker: pytest.Mark) -> None
         mark(function)  # stored on the function: every item made from it declares the remedy
 
 
+def validate_corpus_marker(item: pytest.Item, marker: pytest.Mark) -> None:
+    """Check a ``prodreal_corpus`` mark on the final item and declare ``failure_corpus``.
+
+    A mark added by a ``pytest_collection_modifyitems`` hook arrives after tests were generated,
+    so this is where it is validated and declared, as a direct mark already was (a failing test
+    carrying it then counts against ``failure_corpus``).
+    """
+    where = item.nodeid
+    problem = None
+    if marker.args or set(marker.kwargs) - {"name"}:
+        problem = (
+            f"prodreal_corpus takes only name= (a file name for the corpus), got args "
+            f"{marker.args!r} and keywords {sorted(marker.kwargs)}"
+        )
+    else:
+        name = marker.kwargs.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            problem = f"prodreal_corpus name= must be a non-empty str, got {name!r}"
+    function = getattr(item, "obj", None)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if problem is None and getattr(function, "hypothesis", None) is None:
+        if not {"prodreal_corpus", "failure_corpus"} & fixtures:
+            problem = (
+                "@pytest.mark.prodreal_corpus needs a Hypothesis @given test (or a test that "
+                "uses the prodreal_corpus fixture to replay and save by hand)"
+            )
+    if problem is not None:
+        raise pytest.Collector.CollectError(f"{where}: {problem}")
+    from .session import STATE_KEY
+
+    state = item.config.stash.get(STATE_KEY, None)
+    declared = any("failure_corpus" in m.args for m in item.iter_markers("prodreal"))
+    if state is not None and state.taxonomy.is_remedy("failure_corpus") and not declared:
+        item.add_marker(pytest.mark.prodreal("failure_corpus"))
+
+
 def _run_id(config: pytest.Config) -> str:
     """This run's id: xdist's ``testrunuid`` on a worker, else one made for the session."""
     run = config.stash.get(_RUN_ID_KEY, None)
@@ -456,7 +492,7 @@ PART = Part(
     name="inputs",
     fixtures=frozenset({"prodreal_corpus", "failure_corpus"}),
     markers=(
-        MarkerSpec("prodreal_corpus", _CORPUS_MARKER),
+        MarkerSpec("prodreal_corpus", _CORPUS_MARKER, validate_corpus_marker),
         MarkerSpec("prodreal_traffic", _TRAFFIC_MARKER),
     ),
     per_test=InputsHooks,
