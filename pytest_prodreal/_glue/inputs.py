@@ -241,12 +241,12 @@ def validate_corpus_marker(item: pytest.Item, marker: pytest.Mark) -> None:
             problem = f"prodreal_corpus name= must be a non-empty str, got {name!r}"
     function = getattr(item, "obj", None)
     fixtures = set(getattr(item, "fixturenames", ()))
-    if problem is None and getattr(function, "hypothesis", None) is None:
-        if not {"prodreal_corpus", "failure_corpus"} & fixtures:
-            problem = (
-                "@pytest.mark.prodreal_corpus needs a Hypothesis @given test (or a test that "
-                "uses the prodreal_corpus fixture to replay and save by hand)"
-            )
+    given = getattr(function, "hypothesis", None) is not None
+    if problem is None and not given and not {"prodreal_corpus", "failure_corpus"} & fixtures:
+        problem = (
+            "@pytest.mark.prodreal_corpus needs a Hypothesis @given test (or a test that "
+            "uses the prodreal_corpus fixture to replay and save by hand)"
+        )
     if problem is not None:
         raise pytest.Collector.CollectError(f"{where}: {problem}")
     from .session import STATE_KEY
