@@ -158,3 +158,31 @@ def test_a_traffic_file_without_rows_is_a_collection_error(pytester: pytest.Pyte
     result = pytester.runpytest("-p", "no:randomly")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*prodreal_traffic: *t.jsonl holds no rows*"])
+
+
+NESTED_BODIES = """
+import pytest
+
+@pytest.mark.prodreal_traffic("t.jsonl", field="q")
+def test_traffic_nested_never_called(q):
+    def inner():
+        assert q
+    return None
+
+@pytest.mark.prodreal_traffic("t.jsonl", field="q")
+def test_traffic_nested_called(q):
+    def inner():
+        assert q.strip()
+    inner()
+"""
+
+
+def test_an_assert_in_a_nested_function_counts_only_when_it_is_used(
+    pytester: pytest.Pytester,
+) -> None:
+    # Before, any assert anywhere in the source counted: a nested helper never called "checked".
+    pytester.makepyfile(test_nested=NESTED_BODIES)
+    report = _report(pytester)
+    by_test = {t["nodeid"].split("::")[-1]: t["evidence"] for t in report["tests"]}
+    assert by_test["test_traffic_nested_never_called[t.jsonl:1]"] == []
+    assert len(by_test["test_traffic_nested_called[t.jsonl:1]"]) == 1

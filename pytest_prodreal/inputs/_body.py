@@ -5,7 +5,8 @@ the test could have seen a failure: its body holds an ``assert`` statement or ca
 (``check_*``, ``acheck_*``, ``assert_*``, ``pytest.raises``...), and, for traffic, reads the
 argument the recorded input arrives in. An assertion-free body (``pass``) verifies nothing.
 
-This is a static reading of the test function's own source (nested helpers it calls are not
+This is a static reading of the test function's own source (a nested function or class counts
+only when the body uses it, by calling or passing it; helpers defined elsewhere are not
 followed), cached per function; a function whose source cannot be read counts as checking (the
 plugin cannot tell, and refusing would punish compiled or generated tests).
 """
@@ -64,9 +65,31 @@ def _cached(code: Any) -> BodyFacts:
         tree = ast.parse(textwrap.dedent("".join(lines)))
     except (OSError, TypeError, SyntaxError):
         return BodyFacts(True, frozenset(), False)
+    top = next((n for n in tree.body if isinstance(n, _DEFS)), None)
+    if top is None:
+        return BodyFacts(True, frozenset(), False)
+    checks, names = _read(top.body)
+    return BodyFacts(checks, frozenset(names), True)
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _read(body: list[ast.stmt]) -> tuple[bool, set[str]]:
+    """Checks and names of ``body``; a nested def or class counts only if the body uses it.
+
+    ``def inner(): assert q`` that is never called (nor passed anywhere) checks nothing.
+    """
     checks = False
     names: set[str] = set()
-    for node in ast.walk(tree):
+    nested: dict[str, list[ast.stmt]] = {}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*_DEFS, ast.ClassDef)):
+            nested[node.name] = node.body
+            stack.extend(node.decorator_list)
+            continue
         if isinstance(node, ast.Assert):
             checks = True
         elif isinstance(node, ast.Call):
@@ -75,4 +98,14 @@ def _cached(code: Any) -> BodyFacts:
                 checks = True
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             names.add(node.id)
-    return BodyFacts(checks, frozenset(names), True)
+        stack.extend(ast.iter_child_nodes(node))
+    done: set[str] = set()
+    while True:
+        used = [n for n in nested if n in names and n not in done]
+        if not used:
+            return checks, names
+        for name in used:
+            done.add(name)
+            inner_checks, inner_names = _read(nested[name])
+            checks = checks or inner_checks
+            names |= inner_names
