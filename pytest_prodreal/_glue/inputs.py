@@ -343,6 +343,7 @@ class InputsHooks:
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
         """Replay and record ``prodreal_corpus`` tests' corpus; judge traffic replays."""
+        __tracebackhide__ = True  # the user sees their own frames, not the glue
         traffic = pyfuncitem.get_closest_marker("prodreal_traffic")
         corpus_marker = pyfuncitem.get_closest_marker("prodreal_corpus")
         if traffic is None and corpus_marker is None:
@@ -425,6 +426,7 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
 
     @functools.wraps(inner)  # Hypothesis prints the failing call under this function's name
     def capturing(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # the user sees their own frames, not the glue
         examples[0] += 1
         try:
             return inner(*args, **kwargs)

@@ -143,6 +143,7 @@ class ObservabilityHooks:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         """Attribute the test body's chaos calls and logs; check them with the soaks' requests."""
+        __tracebackhide__ = True  # the user sees their own frames, not the glue
         mark = item.get_closest_marker(_MARKER)
         if mark is None:
             return (yield)

@@ -169,6 +169,7 @@ class ConcurrentHooks:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         """Run a ``prodreal_concurrent`` test's body n times at once; other tests are untouched."""
+        __tracebackhide__ = True  # the user sees their own frames, not the glue
         mark = item.get_closest_marker(_MARKER) if isinstance(item, pytest.Function) else None
         if mark is None:
             return (yield)

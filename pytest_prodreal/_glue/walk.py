@@ -198,6 +198,7 @@ class LateMarkerCheck:
         A wrapper of the call phase only (once per test, not once per phase as a report hook
         would be); a body that raised propagates unchanged.
         """
+        __tracebackhide__ = True  # the user sees their own frames, not the glue
         result = yield
         checked = item.stash.get(_CHECKED_KEY, frozenset())
         if any(m.name == "prodreal" and id(m) not in checked for m in item.own_markers):
