@@ -37,8 +37,9 @@ def test_invariance_failure_reports_rate_and_minimal_examples() -> None:
         check_invariant(brittle_intent, QUERIES, perturb="case", n=10, max_perturbations=3, seed=1)
     message = str(info.value)
     assert "perturbed inputs" in message and "the limit is 0.0%" in message
-    examples = message.splitlines()[1:]
+    *examples, fix = message.splitlines()[1:]
     assert examples and all(" via case: " in line for line in examples)  # one step each
+    assert fix.startswith("Make the service give the same answer")  # it ends with the fix
     assert sink.items[0].held is False and sink.items[0].figures["failures"] > 0
 
 
@@ -139,7 +140,9 @@ def test_a_check_without_inputs_records_nothing_and_warns() -> None:
 BAD = [
     (lambda: check_invariant(str, "abc"), "inputs must be an iterable of str"),
     (lambda: check_invariant(str, [1]), "inputs must be str"),
-    (lambda: check_invariant(str, ["a"], max_rate=2), "max_rate must be between 0 and 1"),
+    (lambda: check_invariant(str, ["a"], max_rate=2), "max_rate must be at least 0 and below 1"),
+    (lambda: check_invariant(str, ["a"], max_rate=1.0), "1 tolerates every input failing"),
+    (lambda: check_canary(str, str, [1], max_rate=1), "1 tolerates every input disagreeing"),
     (lambda: check_invariant(str, ["a"], n=0), "n must be an int >= 1"),
     (lambda: check_invariant(str, ["a"], perturb="nope"), "unknown perturbation 'nope'"),
     (lambda: check_invariant(str, ["a"], max_perturbations=0), "max_perturbations must be"),
@@ -149,7 +152,7 @@ BAD = [
     ),
     (lambda: check_canary(1, str, [1]), "baseline must be callable"),
     (lambda: check_canary(str, str, 5), "inputs must be an iterable"),
-    (lambda: check_canary(str, str, [1], max_rate=-0.1), "max_rate must be between 0 and 1"),
+    (lambda: check_canary(str, str, [1], max_rate=-0.1), "max_rate must be at least 0"),
 ]
 
 

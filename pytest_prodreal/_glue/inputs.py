@@ -419,7 +419,9 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
             )
             raise AssertionError(
                 f"failure corpus regression: the example saved at {entry.path}:{entry.line} "
-                f"fails again: {entry.arguments!r:.300}\n{type(exc).__name__}: {exc}"
+                f"fails again: {entry.arguments!r:.300}\n{type(exc).__name__}: {exc}\n"
+                f"Fix the bug this example found; it stays in {entry.path} and is replayed "
+                "first on every run until it passes."
             ) from exc
     captured: list[dict[str, Any]] = []
     examples = [0]

@@ -85,7 +85,13 @@ def _account(
         f"inputs ({rate:.1%}); the limit is {max_rate:.1%} "
         f"(errors: baseline {base_err}, candidate {cand_err})"
     )
-    return "\n".join([head, *(f"  - {d.describe()}" for d in examples)])
+    lines = [head, *(f"  - {d.describe()}" for d in examples)]
+    if rate > max_rate:
+        lines.append(
+            "Make the candidate answer these inputs as the baseline does (or fix its errors) "
+            "before rolling it out, or raise max_rate= if the difference is intended."
+        )
+    return "\n".join(lines)
 
 
 def _outcome(fn: Callable[[Any], Any], value: Any) -> tuple[bool, Any]:
@@ -125,8 +131,12 @@ def check_canary(
         _v.callable_arg("check_canary", name, fn)
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
         raise InvalidArgument(f"check_canary: inputs must be an iterable, got {inputs!r:.60}")
-    if not isinstance(max_rate, (int, float)) or not 0 <= max_rate <= 1:
-        raise InvalidArgument(f"check_canary: max_rate must be between 0 and 1, got {max_rate!r}")
+    if not isinstance(max_rate, (int, float)) or not 0 <= max_rate < 1:
+        # 1.0 tolerates every input disagreeing: a canary that can never fail verifies nothing.
+        raise InvalidArgument(
+            "check_canary: max_rate must be at least 0 and below 1 (1 tolerates every input "
+            f"disagreeing), got {max_rate!r}"
+        )
     if not isinstance(max_examples, int) or max_examples < 0:
         raise InvalidArgument(
             f"check_canary: max_examples must be an int >= 0, got {max_examples!r}"

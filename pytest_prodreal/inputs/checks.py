@@ -83,7 +83,24 @@ def _account(
         f"{check}: {failures} of {total} perturbed inputs "
         f"({failures / total:.1%}) broke the expectation; the limit is {max_rate:.1%}"
     )
-    return "\n".join([head, *(f"  - {e.describe()}" for e in examples)])
+    lines = [head, *(f"  - {e.describe()}" for e in examples)]
+    if failures / total > max_rate:
+        lines.append(_FIX[check] if check in _FIX else _FIX["invariant"])
+    return "\n".join(lines)
+
+
+# The last line of a failing account: what to do about it.
+_FIX = {
+    "invariant": (
+        "Make the service give the same answer for such inputs (normalise case, whitespace, "
+        "unicode and typos before matching or caching), or raise max_rate= if some drift is "
+        "acceptable."
+    ),
+    "directional": (
+        "Make the service respond to this change as expected (the examples show the inputs "
+        "whose answers moved the wrong way), or raise max_rate= if some are acceptable."
+    ),
+}
 
 
 class _Outcome:
@@ -112,8 +129,12 @@ def _check_common(
     bad = [x for x in items if not isinstance(x, str)]
     if bad:
         raise InvalidArgument(f"{func}: inputs must be str, got {bad[0]!r:.60}")
-    if not isinstance(max_rate, (int, float)) or not 0 <= max_rate <= 1:
-        raise InvalidArgument(f"{func}: max_rate must be between 0 and 1, got {max_rate!r}")
+    if not isinstance(max_rate, (int, float)) or not 0 <= max_rate < 1:
+        # 1.0 tolerates every input failing: a check that can never fail verifies nothing.
+        raise InvalidArgument(
+            f"{func}: max_rate must be at least 0 and below 1 (1 tolerates every input "
+            f"failing), got {max_rate!r}"
+        )
     for name, value in (("n", n), ("max_examples", max_examples)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise InvalidArgument(f"{func}: {name} must be an int >= 1, got {value!r}")
