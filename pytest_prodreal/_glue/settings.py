@@ -400,9 +400,14 @@ def parse_settings(config: pytest.Config, taxonomy: Taxonomy) -> Settings:
 
 def _parse_subject_param(config: pytest.Config) -> str | None:
     raw, name = _raw(config, "prodreal_subject_param")
-    if raw is None or raw == "":
+    if raw is None:  # neither given nor set in the ini file
         return None
     text = str(raw).strip()
+    if not text:
+        raise pytest.UsageError(
+            f"{name}: empty value; name the parametrized fixture or argument whose parameter id "
+            f"names each test's subject (e.g. {_example(name, 'service')}) or leave the option out"
+        )
     if not text.isidentifier():
         raise pytest.UsageError(
             f"{name}: expected the name of a parametrized fixture or argument, got {text!r}"

@@ -64,6 +64,7 @@ def _breaker_steps(
         return route.call_count - before, error is None
 
     hits: list[int] = []
+    start = float(ck.elapsed)
     route.down()
     try:
         for _ in range(n):
@@ -87,6 +88,7 @@ def _breaker_steps(
         "ok1": ok1,
         "after": after,
         "ok2": ok2,
+        "virtual_s": float(ck.elapsed) - start,
     }
 
 
@@ -173,6 +175,7 @@ def _breaker_result(
     ok1: bool,
     after: int,
     ok2: bool,
+    virtual_s: float,
     max_amplification: float | None,
     probe_while_down: bool,
 ) -> CircuitBreakerResult:
@@ -197,6 +200,7 @@ def _breaker_result(
         "probe_calls": probe,
         "recovered": recovered,
         "reset_timeout_s": cool,
+        "virtual_s": round(virtual_s, 6),  # the outage, cool-downs and calls, for the totals
     }
     problems = []
     fix = ""

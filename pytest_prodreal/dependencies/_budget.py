@@ -49,6 +49,7 @@ class _Runs:
     last_error: BaseException | None = None
     fired: int = 0
     calls: int = 0
+    virtual_s: float = 0.0
 
 
 def _run_steps(
@@ -58,6 +59,7 @@ def _run_steps(
     out = _Runs()
     f0 = faults(chaos)
     c0 = len(chaos.calls) if chaos is not None else 0
+    start = now()
     for _ in range(runs):
         t0 = now()
         value, error = yield Call(fn)
@@ -71,6 +73,7 @@ def _run_steps(
     # one run met a fault, even when the others were quiet.
     out.fired = faults(chaos) - f0
     out.calls = (len(chaos.calls) - c0) if chaos is not None else 0
+    out.virtual_s = now() - start  # what the runs covered on the virtual clock, for the totals
     return out
 
 
@@ -110,6 +113,7 @@ def _budget_result(r: _Runs, *, budget: float, allow_errors: bool, chaos: Any) -
         "over_budget": len(over),
         "dependency_calls": r.calls,
         "raised": bool(r.errors),
+        "virtual_s": round(r.virtual_s, 6),
     }
     if over:
         which = "the call" if runs == 1 else f"{len(over)} of {runs} runs; the slowest"
@@ -235,6 +239,8 @@ def _degradation_result(
         "errors": len(r.errors),
         "max_elapsed_s": round(worst, 6),
         "budget_s": budget if budget != math.inf else None,
+        "dependency_calls": r.calls,
+        "virtual_s": round(r.virtual_s, 6),
     }
     explanation = (
         "; ".join(problems) + ". A degrading call catches the dependency's errors and returns a "

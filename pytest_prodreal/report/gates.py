@@ -7,21 +7,24 @@ from dataclasses import dataclass
 
 from ..errors import InvalidArgument
 
-__all__ = ["Gates", "split_required", "subject_problem"]
+__all__ = ["SUBJECT_PATTERN", "SUBJECT_RULE", "Gates", "split_required", "subject_problem"]
 
 # A subject id is a word that survives the gate syntax (``SUBJECT:IDS``), a Markdown table and a
-# file name: letters, digits and ``_.-``; it starts with a letter or digit.
-_SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+# file name. The report schema's ``subject`` pattern is this one (or ``''``: no subject).
+SUBJECT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$"
+#: What :data:`SUBJECT_PATTERN` accepts, in words: every message about a bad subject says this.
+SUBJECT_RULE = "1 to 100 ASCII letters, digits and _.-, starting with a letter or digit"
+_SUBJECT_RE = re.compile(SUBJECT_PATTERN)
 
 
 def subject_problem(subject: object) -> str | None:
     """Why ``subject`` is not a valid subject id, or ``None`` when it is (``""``: no subject)."""
     if not isinstance(subject, str):
         return f"a subject must be text, got {type(subject).__name__}"
-    if subject and not _SUBJECT_RE.match(subject):
+    if subject and not _SUBJECT_RE.fullmatch(subject):  # fullmatch: `$` takes a final "\n"
         return (
-            f"subject {subject!r} is not a valid subject id; use letters, digits and _.- "
-            "(starting with a letter or digit), e.g. 'prod' or 'demo-v2'"
+            f"subject {subject!r} is not a valid subject id; use {SUBJECT_RULE}, "
+            "e.g. 'prod' or 'demo-v2.1'"
         )
     return None
 

@@ -240,23 +240,32 @@ def render_json(report: RunReport, gates: Gates | None = None) -> str:
 
 
 _TICKS = re.compile(r"`+")
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
 
-def md_code(text: str) -> str:
-    """``text`` as a Markdown code span that stays whole in a GitHub table cell.
+def md_code(text: str, *, in_table: bool = True) -> str:
+    r"""``text`` as a Markdown code span whose rendered code is ``text`` exactly.
 
-    A pipe would end the cell (GitHub splits cells before it parses code spans, so it is escaped
-    even inside one); backticks in the text need a longer backtick fence, padded with spaces.
+    Backticks in the text need a longer backtick fence, padded with a space on each side (which
+    Markdown strips again), as is text that starts and ends with a space.
+    ``in_table``: the span sits in a GitHub table cell, where a pipe would end the cell (GitHub
+    splits cells before it parses code spans, so it is escaped as ``\|`` even inside one, and
+    the table removes the backslash). Anywhere else a code span takes no escapes, so the pipe
+    stays as it is. A line break, which would end the table row, becomes a space (a code span
+    renders one as a space anyway).
     """
-    text = " ".join(text.split()).replace("|", "\\|")
+    text = _LINE_ENDS.sub(" ", text)
+    if in_table:
+        text = text.replace("|", "\\|")
     longest = max((len(m) for m in _TICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if longest or text.startswith("`") or text.endswith("`") else ""
+    edges = (text[:1], text[-1:])
+    pad = " " if longest or (edges == (" ", " ") and text.strip(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _md_tests(tests: tuple[str, ...]) -> str:
-    shown = ", ".join(md_code(t) for t in tests[:3])
+def _md_tests(tests: tuple[str, ...], *, in_table: bool = True) -> str:
+    shown = ", ".join(md_code(t, in_table=in_table) for t in tests[:3])
     return shown + (f" (+{len(tests) - 3} more)" if len(tests) > 3 else "")
 
 
@@ -326,7 +335,7 @@ def _md_failing(report: RunReport, views: dict[str, RunReport]) -> list[str]:
         for cat in view.taxonomy.categories:
             tests = view.category_failing_tests(cat)
             if tests:
-                out.append(f"- {who}`{cat.id}`: {_md_tests(tests)}")
+                out.append(f"- {who}`{cat.id}`: {_md_tests(tests, in_table=False)}")
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from . import model
+from .gates import SUBJECT_PATTERN, SUBJECT_RULE
 
 __all__ = [
     "REPORT_SCHEMA_ID",
@@ -238,6 +239,19 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text)
 
 
+#: What each pattern of the shipped schemas accepts, in words (``tests/test_report_audit.py``
+#: checks that every pattern they use is here).
+_PATTERN_WORDS: dict[str, str] = {
+    "^[a-z][a-z0-9_]*$": "an id of lower-case letters, digits and _, starting with a lower-case "
+    "letter",
+    f"^$|{SUBJECT_PATTERN}": f"'' (no subject) or a subject id of {SUBJECT_RULE}",
+}
+
+
+def _pattern_words(pattern: str) -> str:
+    return _PATTERN_WORDS.get(pattern, f"text matching the pattern {pattern!r}")
+
+
 def _check(value: object, schema: dict[str, Any], root: dict[str, Any], where: str) -> str | None:
     """The first problem of ``value`` against ``schema`` as a phrase, or ``None``."""
     schema = _resolve(root, schema)
@@ -268,7 +282,7 @@ def _check(value: object, schema: dict[str, Any], root: dict[str, Any], where: s
                 else (f"{where} must be at least {schema['minLength']} characters long")
             )
         if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
-            return f"{where} must be an id of lower-case letters, digits and _, got {_show(value)}"
+            return f"{where} must be {_pattern_words(schema['pattern'])}, got {_show(value)}"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
             return f"{where} must be at least {schema['minimum']}, got {_show(value)}"
