@@ -383,3 +383,39 @@ def test_json_totals_count_dependencies_checks_and_soak_calls(
         assert totals["virtual_s"] == pytest.approx(virtual, abs=1e-6)
         assert totals["route_calls"] == route_calls
         assert totals["requests"] == soak["requests"]
+
+
+@pytest.mark.parametrize("check", ["check_error_budget", "check_observability", "check_cost_cap"])
+def test_a_soak_judged_by_one_other_operations_check_counts_its_calls(check: str) -> None:
+    """A soak checked only by ``check_error_budget``, ``check_observability`` or
+    ``check_cost_cap`` (no ``check_slo``) read "0 calls through chaos routes" before."""
+    import logging
+
+    import httpx
+
+    from pytest_prodreal import operations
+    from pytest_prodreal.chaos import Chaos
+    from pytest_prodreal.report.totals import totals_of
+
+    url = "https://search.example.test/v1/search"
+    with VirtualClock(), Chaos(seed=7) as chaos, collecting_evidence() as sink:
+        chaos.route("GET", url, json={"hits": [1]}).scenario("flaky_network")
+        http = httpx.Client(timeout=2.0)
+
+        def answer(q: str) -> str:
+            for _ in range(3):
+                try:
+                    http.get(url, params={"q": q}).raise_for_status()
+                    return "ok"
+                except httpx.HTTPError:
+                    logging.getLogger("svc").warning("search failed; retrying")
+            return "FALLBACK"
+
+        result = operations.soak(answer, ["a", "b"], requests=200, seed=7)
+        kwargs: dict[str, object] = {"max_calls": 10} if check == "check_cost_cap" else {}
+        getattr(operations, check)(result, **kwargs)
+    assert result.calls > len(result.requests)  # some requests retried
+    [ev] = sink.items
+    assert ev.figures["route_calls"] == result.calls
+    totals = totals_of([TestRecord("t::soak", "passed", evidence=(ev,))])
+    assert totals["route_calls"] == result.calls

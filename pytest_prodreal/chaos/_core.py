@@ -399,8 +399,10 @@ class Chaos:
         if importlib.util.find_spec("respx") is not None:
             self._ensure_router().start()
         from ._clients import start_clients
+        from ._jitter import acquire
 
         start_clients()
+        acquire(self, self.seed)  # the SDKs' retry jitter, from the seed (not global random)
         if self._guard is not None:
             self._guard.blocked.clear()
             self._guard.start()
@@ -421,7 +423,9 @@ class Chaos:
             if self._guard is not None:
                 self._guard.stop()
             from ._clients import stop_clients
+            from ._jitter import release
 
+            release(self)
             stop_clients()
             if self._router is not None:
                 self._router.stop()

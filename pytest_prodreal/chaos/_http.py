@@ -23,11 +23,12 @@ import httpx
 
 from ..errors import InvalidArgument
 from ._faults import BAD_PAYLOADS, FAULTS, Fault, Outcome, Wire, client_timeout, fault_named
+from ._jitter import catch_up
 from ._latency import check_count, check_rate
 from ._latency import check_seconds as _secs
 from ._log import ChaosCall, caller_id
 from ._route import FaultKind, Rule, Target
-from ._routeargs import healthy_body
+from ._routeargs import check_headers, healthy_body
 from ._routestate import (
     RateLimit,
     Stream,
@@ -123,8 +124,8 @@ class HttpRoute(Target):
         :meth:`stream` is replaced too.
         """
         body, ctype = healthy_body("route.healthy", status, json, text, content, respond)
+        self.headers = check_headers("route.healthy", headers)
         self.status, self.body, self.respond = status, body, respond
-        self.headers = dict(headers or {})
         if ctype and not any(k.lower() == "content-type" for k in self.headers):
             self.headers["content-type"] = ctype
         self._chunks = None
@@ -302,6 +303,7 @@ class HttpRoute(Target):
         # A streamed body (a generator, a multipart upload) is read first, as a server would:
         # the call log, the request key and the canary check all read ``request.content``.
         request.read()
+        catch_up()  # an SDK imported since the chaos started gets its seeded retry jitter now
         call, wait, exc, response = self._serve(request)
         if wait:
             self.chaos._sleep(wait)
@@ -309,6 +311,7 @@ class HttpRoute(Target):
 
     async def _serve_async(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
+        catch_up()
         call, wait, exc, response = self._serve(request)
         if wait:
             try:
@@ -481,6 +484,7 @@ def build_route(
 ) -> HttpRoute:
     """Create a chaos route and register its respx patterns on the router."""
     body, ctype = healthy_body("chaos.route", status, json, text, content, respond)
+    headers = check_headers("chaos.route", headers)
     kwargs = dict(patterns)
     if method is not None:
         kwargs["method"] = method.upper()

@@ -11,43 +11,45 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .._kit import validate
 from ..errors import InvalidArgument
 
 __all__ = ["Latency", "check_count", "check_rate", "check_seconds"]
 
 
 def check_rate(rate: object, what: str = "rate") -> float:
-    """Return ``rate`` as a float in [0, 1] or raise ``InvalidArgument`` naming it."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+    """``rate`` as a float in [0, 1] (:func:`~.._kit.validate.rate`), else ``InvalidArgument``."""
+    try:
+        return validate.rate("chaos", what, rate)
+    except InvalidArgument:
         raise InvalidArgument(
             f"{what}={rate!r} is not a probability: pass a number between 0 and 1 "
             "(0.1 means one request in ten)"
-        )
-    return float(rate)
+        ) from None
 
 
 def check_seconds(value: object, what: str, *, allow_none: bool = False) -> float:
-    """Return ``value`` as non-negative finite seconds, or raise ``InvalidArgument``."""
+    """``value`` as finite seconds >= 0 (:func:`~.._kit.validate.non_negative_number`).
+
+    ``None`` is infinite seconds when ``allow_none``; anything else raises ``InvalidArgument``.
+    """
     if value is None and allow_none:
         return math.inf
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value >= 0
-        or not math.isfinite(value)
-    ):
+    try:
+        return validate.non_negative_number("chaos", what, value, unit="seconds")
+    except InvalidArgument:
         raise InvalidArgument(
             f"{what}={value!r} is not a duration: pass seconds as a number >= 0 "
             "and finite (virtual seconds: they cost no wall time)"
-        )
-    return float(value)
+        ) from None
 
 
-def check_count(value: object, what: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int >= ``minimum`` or raise ``InvalidArgument``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgument(f"{what}={value!r} must be a whole number >= {minimum}")
-    return value
+def check_count(value: object, what: str) -> int:
+    """``value`` as a whole number >= 1 (:func:`~.._kit.validate.positive_int`)."""
+    try:
+        return validate.positive_int("chaos", what, value)
+    except InvalidArgument:
+        raise InvalidArgument(f"{what}={value!r} must be a whole number >= 1") from None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Separate from ``_http`` so the one-line ``InvalidArgument`` messages live togeth
 from __future__ import annotations
 
 import json as jsonlib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import httpx
 from .._kit.validate import suggest
 from ..errors import InvalidArgument
 
-__all__ = ["check_route_args", "healthy_body"]
+__all__ = ["check_headers", "check_route_args", "healthy_body"]
 
 _PATTERNS = ("method", "headers", "cookies", "scheme", "host", "port", "path", "params", "url",
              "content", "data", "files", "json")  # fmt: skip
@@ -48,6 +49,33 @@ def healthy_body(
             raise InvalidArgument(f"{where}: content={content!r} must be bytes (a str: text=)")
         return bytes(content), None
     return b"", None
+
+
+def check_headers(where: str, headers: object) -> dict[Any, Any]:
+    """Validate a healthy answer's ``headers``: a dict (or list of pairs) of str to str."""
+    if headers is None:
+        return {}
+    fix = "pass a dict of header names to str values, such as {'retry-after': '2'}"
+    pairs: list[Any]
+    if isinstance(headers, Mapping):
+        pairs = list(headers.items())
+    elif isinstance(headers, Iterable) and not isinstance(headers, (str, bytes, bytearray)):
+        pairs = list(headers)
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+            raise InvalidArgument(f"{where}: headers={headers!r} must be a dict: {fix}")
+    else:
+        raise InvalidArgument(f"{where}: headers={headers!r} must be a dict: {fix}")
+    for key, value in pairs:
+        if not isinstance(key, (str, bytes)):
+            raise InvalidArgument(
+                f"{where}: header name {key!r} ({type(key).__name__}) must be a str: {fix}"
+            )
+        if not isinstance(value, (str, bytes)):
+            raise InvalidArgument(
+                f"{where}: header {key!r} has the value {value!r} ({type(value).__name__}); "
+                f"header values must be str: write {str(value)!r}"
+            )
+    return dict(pairs)
 
 
 def check_route_args(

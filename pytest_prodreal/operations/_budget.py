@@ -17,6 +17,7 @@ from .._kit import CheckResult, conclude
 from .._kit import validate as _v
 from ..errors import InvalidArgument
 from ..evidence import FigureValue
+from ._args import known_keywords
 from ._result import SoakResult
 
 __all__ = ["BurnRule", "ErrorBudgetResult", "FAST_BURN", "SLOW_BURN", "check_error_budget"]
@@ -99,6 +100,7 @@ class ErrorBudgetResult(CheckResult):
         return any(r.paged for r in self.rules)
 
 
+@known_keywords()
 def check_error_budget(
     result: SoakResult,
     *,
@@ -150,6 +152,7 @@ def check_error_budget(
     figures: dict[str, FigureValue] = {
         "requests": n,
         "virtual_s": round(result.virtual_s, 3),
+        "route_calls": result.calls,
         "slo": target,
         "window_s": span,
         "bad_events": n_bad,
@@ -211,6 +214,7 @@ def check_error_budget(
         figures=figures,
         explanation=explanation,
         nothing_hint="the soak made no request",
+        stacklevel=4,  # conclude <- the check <- known_keywords <- the user
     )
     return ErrorBudgetResult(
         held=held,

@@ -22,6 +22,7 @@ from .._kit import CheckResult, conclude
 from .._kit import validate as _v
 from ..errors import InvalidArgument
 from ..evidence import FigureValue
+from ._args import known_keywords
 from ._result import Request, SoakResult
 
 __all__ = ["ObservabilityResult", "SilentFailure", "check_observability", "zero_hits"]
@@ -88,6 +89,7 @@ def _items(req: Request, zero_hit: Callable[[Any], bool]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+@known_keywords()
 def check_observability(
     result: SoakResult | Iterable[Request],
     *,
@@ -139,6 +141,7 @@ def check_observability(
     figures: dict[str, FigureValue] = {
         "requests": len(requests),
         "virtual_s": round(virtual_s, 3),
+        "route_calls": sum(len(q.calls) for q in requests),
         "requests_to_tell": observed,
         "faults_handled": faults,
         "silent_failures": len(silent),
@@ -177,6 +180,7 @@ def check_observability(
         figures=figures,
         explanation=explanation,
         nothing_hint="no fault fired and nothing fell back; run the soak under a chaos scenario",
+        stacklevel=4,  # conclude <- the check <- known_keywords <- the user
     )
     return ObservabilityResult(
         held=held,

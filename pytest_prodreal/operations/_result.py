@@ -210,6 +210,7 @@ class SoakResult:
             "p95_s": round(self.percentile(95), 6),
             "p99_s": round(self.percentile(99), 6),
             "max_s": round(self.latencies[-1] if self.requests else 0.0, 6),
+            "route_calls": self.calls,
             "calls_per_request": round(self.calls_per_request, 4),
             "amplification": round(self.amplification, 4),
             "faults_fired": self.faults_fired,

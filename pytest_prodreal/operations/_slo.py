@@ -10,6 +10,7 @@ from .._kit import CheckResult, conclude
 from .._kit import validate as _v
 from ..errors import InvalidArgument
 from ..evidence import FigureValue
+from ._args import known_keywords
 from ._result import Request, SoakResult, percentile
 
 __all__ = ["CostCapResult", "Objective", "SloResult", "check_cost_cap", "check_slo"]
@@ -74,6 +75,7 @@ def _worst_route(req: Request) -> str:
     return "no chaos route (the cost came from elsewhere)"
 
 
+@known_keywords("objective", percentiles=True)
 def check_slo(
     result: SoakResult,
     *,
@@ -196,6 +198,7 @@ def check_slo(
         figures=figures,
         explanation=explanation,
         nothing_hint="the soak made no request",
+        stacklevel=4,  # conclude <- the check <- known_keywords <- the user
     )
     return SloResult(
         held=held,
@@ -222,6 +225,7 @@ class CostCapResult(CheckResult):
     over: tuple[Request, ...] = ()
 
 
+@known_keywords()
 def check_cost_cap(
     result: SoakResult, *, max_cost: float | None = None, max_calls: int | None = None
 ) -> CostCapResult:
@@ -256,6 +260,7 @@ def check_cost_cap(
     figures: dict[str, FigureValue] = {
         "requests": len(r),
         "virtual_s": round(r.virtual_s, 3),
+        "route_calls": r.calls,
         "over_cap": len(over),
         "max_calls_per_request": worst_calls,
         "max_cost_per_request": round(worst_cost, 8),
@@ -294,6 +299,7 @@ def check_cost_cap(
         figures=figures,
         explanation=explanation,
         nothing_hint="the soak made no request",
+        stacklevel=4,  # conclude <- the check <- known_keywords <- the user
     )
     return CostCapResult(
         held=held,
