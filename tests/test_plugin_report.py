@@ -202,6 +202,26 @@ def test_bad_report_options(
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.parametrize("path", ["sub", "test_x.py", "test_x.py::test_x"])
+def test_a_bare_report_option_before_a_path_says_so(
+    pytester: pytest.Pytester, xdist_args: list[str], path: str
+) -> None:
+    """``pytest --prodreal-report sub`` reads ``sub`` as the option's value (argparse's
+    ``nargs='?'``): the error says to put the paths first or write the type."""
+    pytester.makepyfile(test_x="def test_x(): pass")
+    (pytester.path / "sub").mkdir()
+    result = pytester.runpytest("--prodreal-report", path, *xdist_args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: --prodreal-report: took {path!r} as its report type, but it is a test "
+            f"path; put the paths first (pytest {path} --prodreal-report) or write "
+            f"--prodreal-report=term {path}"
+        ]
+    )
+    assert "Traceback" not in result.stderr.str()
+
+
 def test_reports_are_written_atomically(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(): pass")
     target = pytester.path / "r.json"

@@ -304,6 +304,13 @@ def _parse_flag(value: object, name: str) -> bool:
 def _parse_report(value: str, name: str, base: Path) -> ReportTarget:
     kind, sep, path = value.strip().partition(":")
     kind = kind.strip().lower() or "term"
+    if kind not in REPORT_TYPES and name.startswith("--") and _is_test_path(value, base):
+        # ``pytest --prodreal-report tests/``: argparse's ``nargs="?"`` took the path as the
+        # option's value. Say so, rather than call a directory an unknown report type.
+        raise pytest.UsageError(
+            f"{name}: took {value!r} as its report type, but it is a test path; put the paths "
+            f"first (pytest {value} {name}) or write {name}=term {value}"
+        )
     if kind not in REPORT_TYPES:
         raise pytest.UsageError(
             f"{name}: unknown report type {kind!r}; use one of "
@@ -314,6 +321,15 @@ def _parse_report(value: str, name: str, base: Path) -> ReportTarget:
     default = REPORT_TYPES[kind]
     chosen = path.strip() if sep else default
     return ReportTarget(kind, (base / chosen) if chosen else None)
+
+
+def _is_test_path(value: str, base: Path) -> bool:
+    """Whether ``value`` names an existing file or directory (``path::test`` ids included)."""
+    path = value.split("::", 1)[0]
+    try:
+        return bool(path) and (base / path).exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a path
+        return False
 
 
 def check_writable(target: ReportTarget, name: str) -> None:
