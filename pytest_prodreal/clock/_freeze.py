@@ -59,6 +59,33 @@ def _alias_names(namespace: dict[str, Any], wanted: dict[int, Any]) -> tuple[str
         return ()
 
 
+def _datetime_schema(cls: type, source: object, handler: object) -> Any:
+    from pydantic_core import core_schema  # only pydantic calls this: it is installed
+
+    return core_schema.datetime_schema()
+
+
+def _date_schema(cls: type, source: object, handler: object) -> Any:
+    from pydantic_core import core_schema
+
+    return core_schema.date_schema()
+
+
+def _teach_pydantic(api: Any) -> None:
+    """Give freezegun's ``FakeDatetime``/``FakeDate`` the pydantic v2 schema of the real types.
+
+    Under a freeze, ``from datetime import datetime`` binds ``FakeDatetime``; a pydantic model
+    defined then (an SDK imported lazily inside a test: anthropic builds its stream models at
+    import) has ``FakeDatetime`` fields, and pydantic, imported before the freeze, refuses the
+    unknown class (spulec/freezegun#480). The hook makes such fields ordinary ``datetime`` and
+    ``date`` fields. pydantic is not imported here; a hook freezegun itself may add one day is
+    kept.
+    """
+    for cls, hook in ((api.FakeDatetime, _datetime_schema), (api.FakeDate, _date_schema)):
+        if "__get_pydantic_core_schema__" not in cls.__dict__:
+            cls.__get_pydantic_core_schema__ = classmethod(hook)
+
+
 class _Freeze:
     """freezegun's ``freeze_time(start, tick=False)``, started and stopped faster.
 
@@ -80,6 +107,7 @@ class _Freeze:
             ) from exc
 
         self.api = api
+        _teach_pydantic(api)
         self.factory = api.FrozenDateTimeFactory(start)
         self._public: Any = None
         self._undo: list[tuple[Any, str, Any]] = []
