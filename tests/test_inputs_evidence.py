@@ -186,3 +186,51 @@ def test_an_assert_in_a_nested_function_counts_only_when_it_is_used(
     by_test = {t["nodeid"].split("::")[-1]: t["evidence"] for t in report["tests"]}
     assert by_test["test_traffic_nested_never_called[t.jsonl:1]"] == []
     assert len(by_test["test_traffic_nested_called[t.jsonl:1]"]) == 1
+
+
+XFAILED_CORPUS = """
+import pytest
+from hypothesis import example, given, settings, strategies as st
+
+@pytest.mark.xfail(strict=True, reason="the demo crashes on a blank question")
+@pytest.mark.prodreal_corpus
+@settings(database=None, max_examples=5)
+@given(text=st.text(max_size=3))
+@example(text="   ")
+def test_blank_questions_crash(text):
+    assert text.strip(), "a blank question crashes"
+"""
+
+
+@pytest.mark.parametrize("outcome", ["xfailed", "failed"])
+def test_a_new_failing_example_reads_failing_on_the_first_run_as_on_the_next(
+    pytester: pytest.Pytester, xdist_args: list[str], outcome: str
+) -> None:
+    """The first run found and saved a failing example: the remedy did not hold then either.
+
+    Before, that run recorded ``held=True`` ("saved 1 new failing example(s)") and an xfailed
+    test read "declared only"; the next run replayed the example and read "failing".
+    """
+    source = (
+        XFAILED_CORPUS
+        if outcome == "xfailed"
+        else XFAILED_CORPUS.replace(
+            '@pytest.mark.xfail(strict=True, reason="the demo crashes on a blank question")\n', ""
+        )
+    )
+    pytester.makepyfile(test_corpus=source)
+    for run in ("first", "next"):
+        result = pytester.runpytest(
+            "--prodreal-report=json:r.json", "-p", "no:randomly", *xdist_args
+        )
+        result.assert_outcomes(**{outcome: 1})
+        report = json.loads((pytester.path / "r.json").read_text())
+        assert _status(report)["failure_corpus"] == "failing", run
+        (ev,) = report["tests"][0]["evidence"]
+        assert ev["held"] is False, run
+        if run == "first":
+            assert ev["figures"]["saved"] == 1 and ev["figures"]["replayed"] == 0
+            assert "found 1 new failing example(s)" in ev["summary"]
+        else:
+            assert ev["figures"]["replayed"] == 1
+            assert "fails again" in ev["summary"]

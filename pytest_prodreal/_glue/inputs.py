@@ -442,8 +442,10 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
             raise
 
     hypothesis_handle.inner_test = capturing
+    failed = True  # until the body returns: an exception skips the assignment below
     try:
         outcome = yield
+        failed = False
     finally:
         hypothesis_handle.inner_test = inner
         saved = 0
@@ -464,12 +466,14 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
         checked = examples[0] if body_facts(inner).checks else 0
         # Evidence counts what was exercised: examples replayed or saved, or Hypothesis
         # examples run through a body that checks something. Zero of all: declared only.
+        # A test that failed (a new failing example, saved or not) did not hold, on this run as
+        # on the next one, which replays the example and fails as a regression.
         if entries or saved or checked:
             record_if_in_test(
                 "failure_corpus",
-                held=True,
+                held=not failed,
                 check="prodreal_corpus",
-                summary=_corpus_summary(len(entries), checked, saved),
+                summary=_corpus_summary(len(entries), checked, saved, failed=failed),
                 figures={
                     "replayed": len(entries),
                     "examples": checked,
@@ -480,8 +484,16 @@ def _with_corpus(item: pytest.Function, name: str | None) -> Generator[None, obj
     return outcome
 
 
-def _corpus_summary(replayed: int, checked: int, saved: int) -> str:
+def _corpus_summary(replayed: int, checked: int, saved: int, *, failed: bool = False) -> str:
     """What the corpus exercised, the non-zero counts first (a zero alone never gets here)."""
+    if failed:
+        found = (
+            f"found {saved} new failing example(s), saved to the corpus and replayed first "
+            "from now on: fix what they found"
+            if saved
+            else "the test failed"
+        )
+        return f"{found}; replayed {replayed} saved failing example(s) first"
     parts = [
         (replayed, f"replayed {replayed} saved failing example(s) first"),
         (checked, f"ran {checked} Hypothesis example(s) through a body that checks them"),
