@@ -264,10 +264,25 @@ def test_silent_fault_names_fault_route_and_request(chaos: Any) -> None:
 
 
 def test_a_warning_a_signal_or_a_span_event_is_a_trace(chaos: Any) -> None:
+    import random
+
     from opentelemetry import trace as otel_trace
     from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.id_generator import IdGenerator
 
-    provider = TracerProvider()
+    class OwnRandomIds(IdGenerator):
+        # The provider stays set for the rest of the process, and the anthropic SDK starts a
+        # span per call: OpenTelemetry's default ids would draw from the global ``random`` in
+        # every later test (tests/test_chaos_audit.py pins that a chaos leaves it alone).
+        rng = random.Random(12)
+
+        def generate_span_id(self) -> int:
+            return self.rng.getrandbits(64) or 1
+
+        def generate_trace_id(self) -> int:
+            return self.rng.getrandbits(128) or 1
+
+    provider = TracerProvider(id_generator=OwnRandomIds())
     otel_trace.set_tracer_provider(provider)  # once per process: later calls are ignored
     provider = otel_trace.get_tracer_provider()  # type: ignore[assignment]
     tracer = provider.get_tracer("svc")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ..evidence import Evidence, EvidenceSink, _install_sink
+from ..evidence import _RUNTIME, Evidence, EvidenceSink, _install_sink
 from ..report.gates import subject_problem
 from ..report.model import TestRecord
 from .markers import DeclaredIdsError, declared_ids, marker_subject
@@ -25,7 +25,7 @@ _SUBJECT_KEY = pytest.StashKey[str]()
 __all__ = ["EvidenceCollector", "TestAccumulator"]
 
 
-@dataclass
+@dataclass(slots=True)  # one per test: no per-instance __dict__ for the cyclic GC to walk
 class TestAccumulator:
     """What the controller has heard about one test so far, phase by phase."""
 
@@ -132,10 +132,10 @@ class EvidenceCollector:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """Attach the phase's evidence (and, on setup, the declared ids) to its report."""
         report = yield
-        from ..evidence import _RUNTIME
-
         sink = _RUNTIME.sink
-        report.prodreal_evidence = [e.to_json() for e in sink.drain()] if sink else []  # type: ignore[attr-defined]
+        evidence = sink.drain() if sink else ()
+        if evidence:  # absent when empty: the usual phase allocates nothing (read with getattr)
+            report.prodreal_evidence = [e.to_json() for e in evidence]  # type: ignore[attr-defined]
         if call.when == "setup":
             try:
                 declared = declared_ids(item, self.state.taxonomy)

@@ -6,9 +6,12 @@ set the exit status.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,10 +48,37 @@ def build_report(state: SessionState, collector: EvidenceCollector) -> RunReport
     )
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs) for the block.
+
+    Building and rendering the report allocates tens of thousands of short-lived dicts and
+    lists that form no reference cycles (reference counting frees them). At the end of a
+    session the heap holds every item and report pytest kept, and the collections those
+    allocations trigger walk it: in a profile of 2,000 tests they were a third of the report's
+    cost. Nothing cyclic is left behind, so the pause loses nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def finish_session(
     session: pytest.Session, state: SessionState, collector: EvidenceCollector
 ) -> None:
     """Write every requested file, evaluate the gates, and set the exit status if they fail."""
+    with _cyclic_gc_paused():
+        _finish_session(session, state, collector)
+
+
+def _finish_session(
+    session: pytest.Session, state: SessionState, collector: EvidenceCollector
+) -> None:
     settings: Settings = state.settings or Settings()
     report = build_report(state, collector)
     state.report = report
