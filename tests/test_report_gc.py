@@ -8,8 +8,6 @@ import pytest
 
 from pytest_prodreal._glue.reporting import _cyclic_gc_paused
 
-pytest_plugins = ["pytester"]
-
 
 def test_the_collector_is_paused_inside_and_enabled_again_after() -> None:
     assert gc.isenabled()

@@ -2,9 +2,10 @@
 
 Registered only when a report or gate was asked for, so a suite that uses neither pays nothing
 per test. Evidence recorded during a test phase rides on that phase's ``TestReport`` as the
-attribute ``prodreal_evidence`` (a JSON-ready list), and the declared ids ride on the setup
-report as ``prodreal_declared``, and the test's subject as ``prodreal_subject``: pytest-xdist
-serialises extra report attributes, so all three cross from workers to the controller unchanged.
+attribute ``prodreal_evidence`` (a JSON-ready list, absent when the phase recorded none), the
+declared ids ride on the setup report as ``prodreal_declared``, and the test's subject as
+``prodreal_subject``: pytest-xdist serialises extra report attributes, so all three cross from
+workers to the controller unchanged.
 """
 
 from __future__ import annotations

@@ -55,8 +55,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
     Building and rendering the report allocates tens of thousands of short-lived dicts and
     lists that form no reference cycles (reference counting frees them). At the end of a
     session the heap holds every item and report pytest kept, and the collections those
-    allocations trigger walk it: in a profile of 2,000 tests they were a third of the report's
-    cost. Nothing cyclic is left behind, so the pause loses nothing.
+    allocations trigger walk it: for 2,000 tests, turning their records into JSON took three
+    times as long with the collector running. Nothing cyclic is left behind, so the pause
+    loses nothing.
     """
     if not gc.isenabled():
         yield
