@@ -51,7 +51,7 @@ def test_openai_sync_honours_retry_after_in_virtual_time(chaos, prodreal_clock):
     sent = json.loads(llm.calls[0].request.content)  # what the state checks read
     assert (sent["temperature"], sent["model"]) == (0, "gpt-test")
     assert [c.request.headers["x-stainless-retry-count"] for c in llm.calls] == ["0", "1", "2"]
-    assert fz.real_perf_counter() - wall < 2.0
+    assert fz.real_perf_counter() - wall < 3.0  # real waits would take 6 s
 
 
 def test_openai_sync_http_date_retry_after(chaos, prodreal_clock):
@@ -181,7 +181,7 @@ def test_chaos_without_the_fixture_in_a_script_style_block():
         chaos.route("POST", CHAT, json=REPLY).latency(20)
         _ask(openai.OpenAI(api_key="sk-test"))
     assert chaos.elapsed == pytest.approx(20)
-    assert time.perf_counter() - wall < 2.0
+    assert time.perf_counter() - wall < 10.0  # real latency would take 20 s
 
 
 @pytest.mark.asyncio
@@ -193,7 +193,7 @@ async def test_anthropic_async_waits_a_long_retry_after_in_virtual_time(chaos, p
         await client.messages.create(model="m", max_tokens=5, messages=MESSAGES)
     assert msgs.call_count == 3  # anthropic 2.x honours any Retry-After (openai stops above 120)
     assert prodreal_clock.elapsed == pytest.approx(242)  # two 121 s waits, no wall time
-    assert fz.real_perf_counter() - wall < 2.0
+    assert fz.real_perf_counter() - wall < 60.0  # real waits would take 242 s
     assert msgs.rate_limit_stats()["violations"] == 0
 
 

@@ -65,7 +65,7 @@ def test_time_sleep_advances_at_once(clock: VirtualClock) -> None:
     time.sleep(0)
     assert time.monotonic() - t0 == 3600.0
     assert clock.elapsed == 3600.0
-    assert REAL["monotonic"]() - began < 1.0
+    assert REAL["monotonic"]() - began < 60  # a real sleep would take an hour
 
 
 def test_advances_round_up_to_a_whole_microsecond(clock: VirtualClock) -> None:
@@ -314,7 +314,7 @@ def test_foreign_loops_fall_back_instead_of_hanging(clock: VirtualClock) -> None
         assert loop.run_until_complete(main()) == 75.0
     finally:
         loop.close()
-    assert REAL["monotonic"]() - began < 5
+    assert REAL["monotonic"]() - began < 30  # real timers would take 75 s
     assert anyio.run(main, backend_options={"loop_factory": asyncio.SelectorEventLoop}) == 150.0
 
 

@@ -55,7 +55,7 @@ def test_tenacity_stop_after_delay_in_virtual_time(prodreal_clock: VirtualClock)
     with pytest.raises(Flaky):
         retrying(failing(prodreal_clock, calls))
     assert calls == [0, 10, 20, 30, 40, 50, 60]  # 7 attempts: the deadline, not a guard
-    assert REAL["perf_counter"]() - began < 1
+    assert REAL["perf_counter"]() - began < 30  # real waits would take 60 s
 
 
 @pytest.mark.asyncio
@@ -241,7 +241,7 @@ def test_openai_sync_exponential_back_off_is_virtual(prodreal_clock: VirtualCloc
     # min(0.5 * 2**n, 8) * (1 - 0.25 * random()): 0.375-0.5, 0.75-1, 1.5-2, 3-4, 6-8 s.
     for gap, cap in zip(gaps, [0.5, 1, 2, 4, 8], strict=True):
         assert 0.75 * cap <= gap <= cap
-    assert REAL["perf_counter"]() - began < 2
+    assert REAL["perf_counter"]() - began < 5  # real back-off would take over 11 s
 
 
 @pytest.mark.asyncio
