@@ -2,7 +2,8 @@
 
 ``python -m benchmarks inert_overhead_ratio marked_report_overhead_ratio``; with
 ``PRODREAL_BENCH_CALLGRIND=1`` (valgrind installed) both also report ``instructions_ratio``,
-which a shared machine's load does not move.
+which a shared machine's load does not move. Each also reports ``control_ratio``: the
+baseline measured against itself in the same rounds, the run's own noise floor.
 """
 
 from __future__ import annotations
@@ -67,19 +68,29 @@ def _run(root: Path, extra: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def _ratio(marked: bool, with_args: list[str]) -> float:
-    """Median of per-round ratios; the two variants alternate so drift hits both alike."""
+def _ratio(marked: bool, with_args: list[str]) -> tuple[float, float]:
+    """Median per-round ratio with the plugin, and the same for a second baseline arm.
+
+    Each round runs three arms: the baseline, the plugin, and the baseline again (an A/A
+    control), in an order that rotates from round to round so drift and position hit all
+    three alike. The control's ratio is this run's noise floor: on a quiet machine it reads
+    1.00; on a shared VM it has read 0.93 to 1.06, and the plugin's ratio moves as much.
+    """
+    off = ["-p", "no:prodreal"]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _write_suite(root, marked)
         _run(root, [])  # warm the file system and bytecode caches
-        _run(root, ["-p", "no:prodreal"])
-        ratios = []
-        for _ in range(ROUNDS):
-            off = _run(root, ["-p", "no:prodreal"])
-            on = _run(root, with_args)
-            ratios.append(on / off)
-        return statistics.median(ratios)
+        _run(root, off)
+        arms: dict[str, list[str]] = {"off": off, "on": with_args, "control": off}
+        order = list(arms)
+        times: dict[str, list[float]] = {name: [] for name in arms}
+        for i in range(ROUNDS):
+            for name in order[i % 3 :] + order[: i % 3]:
+                times[name].append(_run(root, arms[name]))
+        on = statistics.median(a / b for a, b in zip(times["on"], times["off"], strict=True))
+        ctl = statistics.median(a / b for a, b in zip(times["control"], times["off"], strict=True))
+        return on, ctl
 
 
 def _instructions(root: Path, extra: list[str]) -> int:
@@ -112,10 +123,12 @@ def _instructions_ratio(marked: bool, with_args: list[str]) -> float | None:
 
 
 def inert_overhead_ratio() -> dict[str, object]:
+    value, control = _ratio(False, [])
     result: dict[str, object] = {
-        "value": round(_ratio(False, []), 4),
+        "value": round(value, 4),
         "unit": "ratio",
         "goal": "<= 1.02 (2,000 trivial tests, installed but unused vs -p no:prodreal)",
+        "control_ratio": round(control, 4),
     }
     instructions = _instructions_ratio(False, [])
     if instructions is not None:
@@ -126,10 +139,12 @@ def inert_overhead_ratio() -> dict[str, object]:
 def marked_report_overhead_ratio() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as out:
         args = [f"--prodreal-report=json:{out}/r.json"]
+        value, control = _ratio(True, args)
         result: dict[str, object] = {
-            "value": round(_ratio(True, args), 4),
+            "value": round(value, 4),
             "unit": "ratio",
             "goal": "<= 1.10 (2,000 marked tests with --prodreal-report=json vs -p no:prodreal)",
+            "control_ratio": round(control, 4),
         }
         instructions = _instructions_ratio(True, args)
     if instructions is not None:

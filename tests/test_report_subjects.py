@@ -179,6 +179,13 @@ def test_bad_subjects_are_one_line_errors(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*test_bad.py::test_y: pytest_prodreal_subject: subject 'x:y' is not a valid subject id*"]
     )
+    for bad, kind in (("0", "int"), ("False", "bool"), ("b'prod'", "bytes")):  # falsy too
+        pytester.makeconftest(f"def pytest_prodreal_subject(item):\n    return {bad}\n")
+        result = pytester.runpytest("--prodreal-report=json:r.json")
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(
+            [f"*test_bad.py::test_y: pytest_prodreal_subject: a subject must be text, got {kind}*"]
+        )
     result = pytester.runpytest("--prodreal-require=:all")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(

@@ -6,6 +6,7 @@ One table per surface: options, ini keys (in all three config forms), the ``prod
 from __future__ import annotations
 
 import fnmatch
+import json
 import textwrap
 from pathlib import Path
 
@@ -197,8 +198,14 @@ def test_bad_prodreal_marker_is_a_collection_error(
     assert "Traceback" not in result.stdout.str()
 
 
-def test_prodreal_marker_added_at_run_time_is_checked(pytester: pytest.Pytester) -> None:
-    """``request.node.add_marker(pytest.mark.prodreal('bogus'))`` fails the test, naming the id."""
+def test_prodreal_marker_added_at_run_time_is_checked(
+    pytester: pytest.Pytester, xdist_args: list[str]
+) -> None:
+    """``request.node.add_marker(pytest.mark.prodreal('bogus'))`` fails the test, naming the id.
+
+    A body that fails on its own keeps its own failure (the check runs only after a body that
+    passed), and a test expected to fail stays xfailed.
+    """
     pytester.makepyfile(
         test_late=textwrap.dedent(
             """
@@ -207,11 +214,30 @@ def test_prodreal_marker_added_at_run_time_is_checked(pytester: pytest.Pytester)
                 request.node.add_marker(pytest.mark.prodreal("bogus"))
             def test_b(request):
                 request.node.add_marker(pytest.mark.prodreal("slo"))
+            def test_c(request):
+                request.node.add_marker(pytest.mark.prodreal("bogus"))
+                assert 0, "the body's own failure"
+            @pytest.mark.xfail(reason="known")
+            def test_d(request):
+                request.node.add_marker(pytest.mark.prodreal("bogus"))
             """
         )
     )
-    result = pytester.runpytest("--prodreal-report=json:r.json")
+    result = pytester.runpytest("--prodreal-report=json:r.json", "-rfEx", *xdist_args)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2, xfailed=1)
+    out = result.stdout.str()
     result.stdout.fnmatch_lines(["*test_late.py::test_a: unknown prodreal id 'bogus'*"])
-    assert "Traceback" not in result.stdout.str()
+    assert "the body's own failure" in out
+    assert "test_late.py::test_c: unknown prodreal id" not in out
+    assert "Traceback" not in out
+    tests = {
+        t["nodeid"]: t["outcome"]
+        for t in json.loads((pytester.path / "r.json").read_text())["tests"]
+    }
+    assert tests == {
+        "test_late.py::test_a": "failed",
+        "test_late.py::test_b": "passed",
+        "test_late.py::test_c": "failed",
+        "test_late.py::test_d": "xfailed",
+    }

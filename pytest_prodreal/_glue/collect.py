@@ -41,12 +41,19 @@ class TestAccumulator:
 
     def add(self, report: pytest.TestReport) -> None:
         """Fold one phase's report in."""
-        self.phases[report.when] = (report.outcome, hasattr(report, "wasxfail"))
-        self.subject = getattr(report, "prodreal_subject", None) or self.subject
-        self.duration += float(getattr(report, "duration", 0.0) or 0.0)
-        self.declared.extend(getattr(report, "prodreal_declared", ()) or ())
-        for data in getattr(report, "prodreal_evidence", ()) or ():
-            self.evidence.append(Evidence.from_json(data))
+        # Extra report attributes live in the instance __dict__ (pytest's TestReport keeps them
+        # there, and pytest-xdist's deserialised reports too). Reading the dict, not getattr,
+        # spares an AttributeError per absent attribute: most phases carry none of ours.
+        extra = report.__dict__
+        when = report.when
+        self.phases[when] = (report.outcome, "wasxfail" in extra)
+        self.duration += float(extra.get("duration") or 0.0)
+        if when == "setup":
+            self.subject = extra.get("prodreal_subject") or self.subject
+            self.declared.extend(extra.get("prodreal_declared") or ())
+        evidence = extra.get("prodreal_evidence")
+        if evidence:
+            self.evidence.extend(Evidence.from_json(data) for data in evidence)
 
     def outcome(self) -> str:
         """The test's outcome in the report's vocabulary."""
@@ -112,7 +119,8 @@ class EvidenceCollector:
             subject = self.pytest_prodreal_subject(item)
         else:
             subject = item.ihook.pytest_prodreal_subject(item=item)
-        problem = subject_problem(subject if subject is not None else "")
+        # None and "": no subject; anything else is checked (a hook's 0 or False is an error).
+        problem = None if subject is None or subject == "" else subject_problem(subject)
         if problem:
             item.stash[_SUBJECT_KEY] = ""
             pytest.fail(f"{item.nodeid}: pytest_prodreal_subject: {problem}", pytrace=False)
@@ -134,9 +142,11 @@ class EvidenceCollector:
         """Attach the phase's evidence (and, on setup, the declared ids) to its report."""
         report = yield
         sink = _RUNTIME.sink
-        evidence = sink.drain() if sink else ()
-        if evidence:  # absent when empty: the usual phase allocates nothing (read with getattr)
-            report.prodreal_evidence = [e.to_json() for e in evidence]  # type: ignore[attr-defined]
+        # A lock-free peek first (a list's truth value is read atomically): most phases record
+        # nothing, and then neither the lock nor a new list is needed.
+        if sink is not None and sink._items:
+            # Absent when empty: the usual phase allocates nothing (read from the report's dict).
+            report.prodreal_evidence = [e.to_json() for e in sink.drain()]  # type: ignore[attr-defined]
         if call.when == "setup":
             try:
                 declared = declared_ids(item, self.state.taxonomy)
