@@ -74,7 +74,8 @@ def _ratio(marked: bool, with_args: list[str]) -> tuple[float, float]:
     Each round runs three arms: the baseline, the plugin, and the baseline again (an A/A
     control), in an order that rotates from round to round so drift and position hit all
     three alike. The control's ratio is this run's noise floor: on a quiet machine it reads
-    1.00; on a shared VM it has read 0.93 to 1.06, and the plugin's ratio moves as much.
+    1.00; on a shared VM with load below 0.2 it read 0.94 to 1.01 (2026-12-03), and the
+    plugin's ratio moves as much.
     """
     off = ["-p", "no:prodreal"]
     with tempfile.TemporaryDirectory() as tmp:
